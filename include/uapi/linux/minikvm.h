@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * minikvm userspace ABI.
+ *
+ * /dev/minikvm speaks a binary-compatible subset of the KVM ioctl ABI of
+ * <linux/kvm.h>: the same ioctl numbers, the same structs and the same
+ * struct kvm_run page, API version 12.  A program written for /dev/kvm runs
+ * unchanged when it opens /dev/minikvm instead.  This header only adds what
+ * is minikvm's own; everything else comes from <linux/kvm.h>.
+ *
+ * The subset (see Documentation/abi.rst for the errno contracts):
+ *
+ *   system fd  KVM_GET_API_VERSION, KVM_CREATE_VM (type 0),
+ *              KVM_CHECK_EXTENSION, KVM_GET_VCPU_MMAP_SIZE
+ *   VM fd      KVM_CHECK_EXTENSION, KVM_SET_USER_MEMORY_REGION (flags 0),
+ *              KVM_CREATE_VCPU
+ *   vCPU fd    mmap (page 0: struct kvm_run, page 1: PIO data),
+ *              KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS,
+ *              KVM_SET_SREGS
+ *   exits      KVM_EXIT_IO (IN/OUT of 1, 2, 4 bytes; string I/O ends in
+ *              KVM_EXIT_INTERNAL_ERROR), KVM_EXIT_HLT, KVM_EXIT_SHUTDOWN,
+ *              KVM_EXIT_FAIL_ENTRY, KVM_EXIT_INTERNAL_ERROR, KVM_EXIT_INTR
+ *
+ * Any other ioctl fails with ENOTTY; KVM_CHECK_EXTENSION reports only the
+ * capabilities that work.
+ */
+#ifndef _UAPI_LINUX_MINIKVM_H
+#define _UAPI_LINUX_MINIKVM_H
+
+#include <linux/kvm.h>
+
+/* The device node, and the API version it reports (same as KVM). */
+#define MINIKVM_DEVICE_PATH	"/dev/minikvm"
+#define MINIKVM_API_VERSION_NR	12
+
+/*
+ * minikvm-specific extensions get capability and ioctl numbers from a range
+ * KVM does not use (capabilities from 0x4d4b0000, "MK" << 16).  None are
+ * defined yet.
+ */
+#define MINIKVM_CAP_BASE	0x4d4b0000
+
+#endif /* _UAPI_LINUX_MINIKVM_H */

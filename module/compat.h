@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernels minikvm builds against (Debian's 6.1 and
+ * 6.12), kept in one place instead of #ifs spread through the code.
+ */
+#ifndef MINIKVM_MODULE_COMPAT_H
+#define MINIKVM_MODULE_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/mm.h>
+#include <linux/kvm.h>
+
+/* EFER.SVME and VM_CR.SVMDIS: named in 6.1's headers, not in 6.12's. */
+#ifndef SVM_VM_CR_SVM_DIS_MASK
+#define SVM_VM_CR_SVM_DIS_MASK	0x0010ULL
+#endif
+
+/*
+ * 6.12 moved vm_flags writes behind vm_flags_set(); 6.1 (Debian) has both.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define minikvm_vm_flags_set(vma, flags) vm_flags_set(vma, flags)
+#else
+#define minikvm_vm_flags_set(vma, flags) ((vma)->vm_flags |= (flags))
+#endif
+
+/*
+ * 6.12's <linux/kvm.h> renames kvm_run fields that userspace may change at
+ * any time to <name>__unsafe for kernel code; read them once, with READ_ONCE.
+ */
+#ifdef HINT_UNSAFE_IN_KVM
+#define minikvm_run_immediate_exit(run) READ_ONCE((run)->immediate_exit__unsafe)
+#else
+#define minikvm_run_immediate_exit(run) READ_ONCE((run)->immediate_exit)
+#endif
+
+#endif /* MINIKVM_MODULE_COMPAT_H */

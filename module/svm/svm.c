@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The AMD SVM backend: CPU probe, per-CPU enable, the VMCB, ASIDs and the
+ * guest entry.  Exit handlers live in svm_exits.c.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <asm/cpufeature.h>
+#include <asm/debugreg.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/special_insns.h>
+
+#include "../compat.h"
+#include "../x86.h"
+#include "svm.h"
+
+#define IOPM_SIZE	(3 * PAGE_SIZE)	/* 12 KiB: one bit per port, + 1 page */
+#define MSRPM_SIZE	(2 * PAGE_SIZE)	/* 8 KiB: two bits per MSR */
+#define SVM_DEFAULT_PAT	0x0007040600070406ULL
+/* DR6 and DR7 after RESET. */
+#define SVM_DR6_INIT	0xffff0ff0ULL
+#define SVM_DR7_INIT	0x400ULL
+
+static DEFINE_PER_CPU(struct svm_cpu_data, svm_cpu_data);
+
+/* All ports and MSRs intercepted; read-only for the hardware, shared. */
+static struct page *svm_iopm_pages;
+static struct page *svm_msrpm_pages;
+
+/* ------------------------------------------------------------------ */
+/* Probe and per-CPU enable                                            */
+
+static int svm_probe(void)
+{
+	u64 vm_cr;
+
+	if (!boot_cpu_has(X86_FEATURE_SVM))
+		return -ENODEV;
+
+	rdmsrl(MSR_VM_CR, vm_cr);
+	if (vm_cr & SVM_VM_CR_SVM_DIS_MASK) {
+		pr_err("SVM is disabled by the firmware (VM_CR.SVMDIS)\n");
+		return -ENODEV;
+	}
+	if (!boot_cpu_has(X86_FEATURE_NPT)) {
+		pr_err("SVM without nested paging is not supported yet\n");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static int svm_enable(void)
+{
+	struct svm_cpu_data *sd = this_cpu_ptr(&svm_cpu_data);
+	u64 efer;
+
+	rdmsrl(MSR_EFER, efer);
+	if (efer & EFER_SVME)
+		return -EBUSY;
+
+	wrmsrl(MSR_EFER, efer | EFER_SVME);
+	wrmsrl(MSR_VM_HSAVE_PA, page_to_phys(sd->hsave));
+
+	/* Start a fresh generation: the first vCPU flushes all ASIDs. */
+	sd->asid_generation++;
+	sd->next_asid = sd->max_asid + 1;
+	return 0;
+}
+
+static void svm_disable(void)
+{
+	u64 efer;
+
+	wrmsrl(MSR_VM_HSAVE_PA, 0);
+	rdmsrl(MSR_EFER, efer);
+	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
+}
+
+/*
+ * Crash/kexec, NMI context, on every CPU: leave SVM whatever state the CPU
+ * was in.  STGI first, because INIT and NMIs stay blocked while GIF=0.
+ */
+static void svm_emergency_disable(void)
+{
+	u64 efer;
+
+	rdmsrl(MSR_EFER, efer);
+	if (!(efer & EFER_SVME))
+		return;
+	asm volatile("stgi" ::: "memory");
+	wrmsrl(MSR_EFER, efer & ~EFER_SVME);
+}
+
+static void svm_free_cpu_pages(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu_data *sd = per_cpu_ptr(&svm_cpu_data, cpu);
+
+		if (sd->hsave)
+			__free_page(sd->hsave);
+		if (sd->host_save)
+			__free_page(sd->host_save);
+		sd->hsave = NULL;
+		sd->host_save = NULL;
+	}
+}
+
+static void svm_hardware_unsetup(void)
+{
+	svm_free_cpu_pages();
+	__free_pages(svm_msrpm_pages, get_order(MSRPM_SIZE));
+	__free_pages(svm_iopm_pages, get_order(IOPM_SIZE));
+}
+
+static struct page *svm_alloc_bitmap(size_t size)
+{
+	struct page *pages = alloc_pages(GFP_KERNEL, get_order(size));
+
+	if (pages)
+		memset(page_address(pages), 0xff, PAGE_SIZE << get_order(size));
+	return pages;
+}
+
+static int svm_hardware_setup(void)
+{
+	u32 nr_asids = cpuid_ebx(0x8000000a);
+	int cpu;
+
+	svm_iopm_pages = svm_alloc_bitmap(IOPM_SIZE);
+	svm_msrpm_pages = svm_alloc_bitmap(MSRPM_SIZE);
+	if (!svm_iopm_pages || !svm_msrpm_pages)
+		goto err;
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu_data *sd = per_cpu_ptr(&svm_cpu_data, cpu);
+
+		sd->hsave = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		sd->host_save = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!sd->hsave || !sd->host_save)
+			goto err;
+		/* ASID 0 is the host's. */
+		sd->max_asid = nr_asids - 1;
+	}
+	return 0;
+
+err:
+	if (svm_iopm_pages)
+		__free_pages(svm_iopm_pages, get_order(IOPM_SIZE));
+	if (svm_msrpm_pages)
+		__free_pages(svm_msrpm_pages, get_order(MSRPM_SIZE));
+	svm_free_cpu_pages();
+	return -ENOMEM;
+}
+
+/* ------------------------------------------------------------------ */
+/* vCPU creation and the VMCB                                          */
+
+static int svm_vcpu_create(struct minikvm_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+
+	if (!page)
+		return -ENOMEM;
+	svm->vmcb = page_address(page);
+	svm->vmcb_pa = page_to_phys(page);
+	svm->asid_cpu = -1;
+	return 0;
+}
+
+static void svm_vcpu_free(struct minikvm_vcpu *vcpu)
+{
+	free_page((unsigned long)to_svm(vcpu)->vmcb);
+}
+
+static void set_intercept(struct vmcb_control_area *c, unsigned int bit)
+{
+	c->intercepts[bit / 32] |= BIT(bit % 32);
+}
+
+static void init_vmcb_control(struct vcpu_svm *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	static const u8 intercepts[] = {
+		INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
+		INTERCEPT_INVD, INTERCEPT_HLT, INTERCEPT_INVLPGA,
+		INTERCEPT_IOIO_PROT, INTERCEPT_MSR_PROT, INTERCEPT_TASK_SWITCH,
+		INTERCEPT_SHUTDOWN, INTERCEPT_VMRUN, INTERCEPT_VMMCALL,
+		INTERCEPT_VMLOAD, INTERCEPT_VMSAVE, INTERCEPT_STGI,
+		INTERCEPT_CLGI, INTERCEPT_SKINIT, INTERCEPT_WBINVD,
+		INTERCEPT_MONITOR, INTERCEPT_MWAIT, INTERCEPT_XSETBV,
+		INTERCEPT_RDPRU,
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
+		set_intercept(c, intercepts[i]);
+	set_intercept(c, INTERCEPT_EXCEPTION_OFFSET + MC_VECTOR);
+
+	c->iopm_base_pa = page_to_phys(svm_iopm_pages);
+	c->msrpm_base_pa = page_to_phys(svm_msrpm_pages);
+	/* Host IF gates physical interrupts; guest IF only virtual ones. */
+	c->int_ctl = V_INTR_MASKING_MASK;
+	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	c->nested_cr3 = minikvm_mmu_root_hpa(svm->vcpu.vm);
+}
+
+static void init_seg(struct vmcb_seg *seg, u16 type)
+{
+	seg->selector = 0;
+	seg->attrib = SVM_SELECTOR_P_MASK | SVM_SELECTOR_S_MASK | type;
+	seg->limit = 0xffff;
+	seg->base = 0;
+}
+
+static void init_sys_seg(struct vmcb_seg *seg, u16 type)
+{
+	seg->selector = 0;
+	seg->attrib = SVM_SELECTOR_P_MASK | type;
+	seg->limit = 0xffff;
+	seg->base = 0;
+}
+
+/* The architectural state after RESET, as KVM presents it. */
+static void init_vmcb_save(struct vcpu_svm *svm)
+{
+	struct vmcb_save_area *s = &svm->vmcb->save;
+
+	init_seg(&s->cs, SVM_SELECTOR_READ_MASK | SVM_SELECTOR_CODE_MASK);
+	s->cs.selector = 0xf000;
+	s->cs.base = 0xffff0000;
+	init_seg(&s->ds, SVM_SELECTOR_WRITE_MASK);
+	init_seg(&s->es, SVM_SELECTOR_WRITE_MASK);
+	init_seg(&s->ss, SVM_SELECTOR_WRITE_MASK);
+	init_seg(&s->fs, SVM_SELECTOR_WRITE_MASK);
+	init_seg(&s->gs, SVM_SELECTOR_WRITE_MASK);
+	init_sys_seg(&s->ldtr, 0x2);	/* LDT */
+	init_sys_seg(&s->tr, 0xb);	/* busy 32-bit TSS */
+	s->gdtr.limit = 0xffff;
+	s->idtr.limit = 0xffff;
+
+	s->cr0 = X86_CR0_NW | X86_CR0_CD | X86_CR0_ET;
+	s->dr6 = SVM_DR6_INIT;
+	s->dr7 = SVM_DR7_INIT;
+	s->g_pat = SVM_DEFAULT_PAT;
+	svm_set_efer(svm, 0);
+}
+
+void svm_set_efer(struct vcpu_svm *svm, u64 efer)
+{
+	svm->efer = efer;
+	/* VMRUN refuses a guest without EFER.SVME; the guest never sees it. */
+	svm->vmcb->save.efer = efer | EFER_SVME;
+}
+
+void svm_vcpu_reset(struct minikvm_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+
+	memset(svm->vmcb, 0, PAGE_SIZE);
+	init_vmcb_control(svm);
+	init_vmcb_save(svm);
+	svm->asid_cpu = -1;
+
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	/* EDX after RESET: the CPU signature; KVM reports 0x600 without CPUID. */
+	vcpu->regs[MINIKVM_REG_RDX] = 0x600;
+	vcpu->rip = 0xfff0;
+	vcpu->rflags = X86_EFLAGS_FIXED;
+	vcpu->exception.pending = false;
+	vcpu->pio.pending_in = false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Special registers                                                   */
+
+static void get_seg(const struct vmcb_seg *s, struct kvm_segment *var)
+{
+	var->base = s->base;
+	var->limit = s->limit;
+	var->selector = s->selector;
+	var->type = s->attrib & SVM_SELECTOR_TYPE_MASK;
+	var->s = (s->attrib >> SVM_SELECTOR_S_SHIFT) & 1;
+	var->dpl = (s->attrib >> SVM_SELECTOR_DPL_SHIFT) & 3;
+	var->present = (s->attrib >> SVM_SELECTOR_P_SHIFT) & 1;
+	var->avl = (s->attrib >> SVM_SELECTOR_AVL_SHIFT) & 1;
+	var->l = (s->attrib >> SVM_SELECTOR_L_SHIFT) & 1;
+	var->db = (s->attrib >> SVM_SELECTOR_DB_SHIFT) & 1;
+	/* The VMCB keeps the expanded limit; G follows from its size. */
+	var->g = s->limit > 0xfffff;
+	var->unusable = !var->present;
+}
+
+static void set_seg(struct vmcb_seg *s, const struct kvm_segment *var)
+{
+	s->base = var->base;
+	s->limit = var->limit;
+	s->selector = var->selector;
+	s->attrib = (var->type & SVM_SELECTOR_TYPE_MASK) |
+		    (var->s & 1) << SVM_SELECTOR_S_SHIFT |
+		    (var->dpl & 3) << SVM_SELECTOR_DPL_SHIFT |
+		    ((var->present & 1) && !var->unusable) << SVM_SELECTOR_P_SHIFT |
+		    (var->avl & 1) << SVM_SELECTOR_AVL_SHIFT |
+		    (var->l & 1) << SVM_SELECTOR_L_SHIFT |
+		    (var->db & 1) << SVM_SELECTOR_DB_SHIFT |
+		    (var->g & 1) << SVM_SELECTOR_G_SHIFT;
+}
+
+static void svm_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct vmcb_save_area *s = &svm->vmcb->save;
+
+	get_seg(&s->cs, &sregs->cs);
+	get_seg(&s->ds, &sregs->ds);
+	get_seg(&s->es, &sregs->es);
+	get_seg(&s->fs, &sregs->fs);
+	get_seg(&s->gs, &sregs->gs);
+	get_seg(&s->ss, &sregs->ss);
+	get_seg(&s->tr, &sregs->tr);
+	get_seg(&s->ldtr, &sregs->ldt);
+	/* What KVM reports: TR busy, data segments accessed, SS.DPL = CPL. */
+	sregs->tr.type |= 0x2;
+	sregs->ds.type |= !sregs->ds.unusable;
+	sregs->es.type |= !sregs->es.unusable;
+	sregs->fs.type |= !sregs->fs.unusable;
+	sregs->gs.type |= !sregs->gs.unusable;
+	if (sregs->ss.unusable)
+		sregs->ss.db = 0;
+	sregs->ss.dpl = s->cpl;
+
+	sregs->gdt.base = s->gdtr.base;
+	sregs->gdt.limit = s->gdtr.limit;
+	sregs->idt.base = s->idtr.base;
+	sregs->idt.limit = s->idtr.limit;
+	sregs->cr0 = s->cr0;
+	sregs->cr2 = s->cr2;
+	sregs->cr3 = s->cr3;
+	sregs->cr4 = s->cr4;
+	sregs->cr8 = svm->vmcb->control.int_ctl & V_TPR_MASK;
+	sregs->efer = svm->efer;
+	sregs->apic_base = vcpu->apic_base;
+}
+
+static void svm_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *sregs)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct vmcb_save_area *s = &svm->vmcb->save;
+
+	set_seg(&s->cs, &sregs->cs);
+	set_seg(&s->ds, &sregs->ds);
+	set_seg(&s->es, &sregs->es);
+	set_seg(&s->fs, &sregs->fs);
+	set_seg(&s->gs, &sregs->gs);
+	set_seg(&s->ss, &sregs->ss);
+	set_seg(&s->tr, &sregs->tr);
+	set_seg(&s->ldtr, &sregs->ldt);
+	s->cpl = sregs->ss.dpl & 3;
+
+	s->gdtr.base = sregs->gdt.base;
+	s->gdtr.limit = sregs->gdt.limit;
+	s->idtr.base = sregs->idt.base;
+	s->idtr.limit = sregs->idt.limit;
+	s->cr0 = sregs->cr0;
+	s->cr2 = sregs->cr2;
+	s->cr3 = sregs->cr3;
+	s->cr4 = sregs->cr4;
+	svm->vmcb->control.int_ctl &= ~V_TPR_MASK;
+	svm->vmcb->control.int_ctl |= sregs->cr8 & V_TPR_MASK;
+	svm_set_efer(svm, sregs->efer);
+	vcpu->apic_base = sregs->apic_base;
+}
+
+/* ------------------------------------------------------------------ */
+/* ASIDs, TLB flushes and the guest entry                              */
+
+static void new_asid(struct vcpu_svm *svm, struct svm_cpu_data *sd, int cpu)
+{
+	if (sd->next_asid > sd->max_asid) {
+		/* Wrapped: every ASID of the old generation is flushed. */
+		sd->asid_generation++;
+		sd->next_asid = 1;
+		svm->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+	}
+	svm->asid = sd->next_asid++;
+	svm->asid_cpu = cpu;
+	svm->asid_generation = sd->asid_generation;
+}
+
+/*
+ * Flush the vCPU's guest translations before its next entry.  With
+ * FLUSHBYASID the VMCB asks for it; without it a fresh ASID is as good.
+ */
+static void svm_flush_tlb_current(struct minikvm_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+
+	if (boot_cpu_has(X86_FEATURE_FLUSHBYASID))
+		svm->vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID;
+	else
+		svm->asid_cpu = -1;
+}
+
+/*
+ * Queue an event for this entry: first an event whose delivery the last
+ * exit interrupted (it was never seen by the guest), else a queued
+ * exception.
+ */
+static void svm_inject_event(struct vcpu_svm *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	struct minikvm_exception *ex = &svm->vcpu.exception;
+
+	if (c->event_inj & SVM_EVTINJ_VALID)
+		return;
+	if (!ex->pending)
+		return;
+	c->event_inj = ex->vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID;
+	if (ex->has_error_code) {
+		c->event_inj |= SVM_EVTINJ_VALID_ERR;
+		c->event_inj_err = ex->error_code;
+	}
+	ex->pending = false;
+}
+
+static void svm_prepare_entry(struct vcpu_svm *svm, struct svm_cpu_data *sd,
+			      int cpu)
+{
+	struct minikvm_vcpu *vcpu = &svm->vcpu;
+	struct vmcb *vmcb = svm->vmcb;
+
+	if (svm->asid_cpu != cpu || svm->asid_generation != sd->asid_generation)
+		new_asid(svm, sd, cpu);
+	vmcb->control.asid = svm->asid;
+
+	vmcb->save.rax = vcpu->regs[MINIKVM_REG_RAX];
+	vmcb->save.rsp = vcpu->regs[MINIKVM_REG_RSP];
+	vmcb->save.rip = vcpu->rip;
+	vmcb->save.rflags = vcpu->rflags;
+	svm_inject_event(svm);
+	/* minikvm does not track what changed: the CPU reloads everything. */
+	vmcb->control.clean = 0;
+}
+
+static void svm_complete_exit(struct vcpu_svm *svm)
+{
+	struct minikvm_vcpu *vcpu = &svm->vcpu;
+	struct vmcb *vmcb = svm->vmcb;
+
+	vcpu->regs[MINIKVM_REG_RAX] = vmcb->save.rax;
+	vcpu->regs[MINIKVM_REG_RSP] = vmcb->save.rsp;
+	vcpu->rip = vmcb->save.rip;
+	vcpu->rflags = vmcb->save.rflags;
+	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	vmcb->control.event_inj = 0;
+	svm->exit_code = vmcb->control.exit_code |
+			 ((u64)vmcb->control.exit_code_hi << 32);
+}
+
+/*
+ * Enter the guest.  Called with IRQs and preemption disabled (x86.c); the
+ * host state VMRUN does not switch is saved and restored around it.
+ */
+static void svm_vcpu_run(struct minikvm_vcpu *vcpu)
+{
+	struct svm_cpu_data *sd = this_cpu_ptr(&svm_cpu_data);
+	struct vcpu_svm *svm = to_svm(vcpu);
+	bool pkru_in_use = cpu_feature_enabled(X86_FEATURE_OSPKE);
+	u32 host_pkru = pkru_in_use ? rdpkru() : 0;
+	unsigned long host_dr7;
+
+	lockdep_assert_irqs_disabled();
+
+	svm_prepare_entry(svm, sd, smp_processor_id());
+	get_debugreg(host_dr7, 7);
+
+	/* Host FS/GS/TR/LDTR and syscall MSRs, reloaded by the asm. */
+	asm volatile("vmsave %0" : : "a"(page_to_phys(sd->host_save)) : "memory");
+
+	asm volatile("clgi" ::: "memory");
+	/* GIF=0 holds every interrupt until STGI; IF=1 lets them exit the guest. */
+	raw_local_irq_enable();
+	__minikvm_svm_vmrun(svm->vmcb_pa, vcpu->regs, page_to_phys(sd->host_save));
+	raw_local_irq_disable();
+
+	/* #VMEXIT left DR7 = 0x400; the guest may have changed DR0-3 and PKRU. */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	else
+		set_debugreg(host_dr7, 7);
+	if (pkru_in_use && rdpkru() != host_pkru)
+		wrpkru(host_pkru);
+
+	asm volatile("stgi" ::: "memory");
+
+	svm_complete_exit(svm);
+}
+
+static const struct minikvm_x86_ops svm_x86_ops = {
+	.hardware_enable	= svm_enable,
+	.hardware_disable	= svm_disable,
+	.emergency_disable	= svm_emergency_disable,
+	.hardware_unsetup	= svm_hardware_unsetup,
+
+	.vcpu_create		= svm_vcpu_create,
+	.vcpu_free		= svm_vcpu_free,
+	.vcpu_reset		= svm_vcpu_reset,
+
+	.get_sregs		= svm_get_sregs,
+	.set_sregs		= svm_set_sregs,
+
+	.vcpu_run		= svm_vcpu_run,
+	.handle_exit		= svm_handle_exit,
+	.flush_tlb_current	= svm_flush_tlb_current,
+};
+
+const struct minikvm_x86_init_ops minikvm_svm_init_ops = {
+	.name		= "svm",
+	.probe		= svm_probe,
+	.hardware_setup	= svm_hardware_setup,
+	.vcpu_size	= sizeof(struct vcpu_svm),
+	.runtime_ops	= &svm_x86_ops,
+};
