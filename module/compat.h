@@ -6,22 +6,12 @@
 #ifndef MINIKVM_MODULE_COMPAT_H
 #define MINIKVM_MODULE_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/mm.h>
 #include <linux/kvm.h>
 
 /* EFER.SVME and VM_CR.SVMDIS: named in 6.1's headers, not in 6.12's. */
 #ifndef SVM_VM_CR_SVM_DIS_MASK
 #define SVM_VM_CR_SVM_DIS_MASK	0x0010ULL
-#endif
-
-/*
- * 6.12 moved vm_flags writes behind vm_flags_set(); 6.1 (Debian) has both.
- */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-#define minikvm_vm_flags_set(vma, flags) vm_flags_set(vma, flags)
-#else
-#define minikvm_vm_flags_set(vma, flags) ((vma)->vm_flags |= (flags))
 #endif
 
 /*

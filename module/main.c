@@ -17,6 +17,35 @@
 struct minikvm_x86_ops minikvm_x86_ops __read_mostly;
 unsigned int minikvm_vcpu_size __read_mostly;
 
+/* One entry per op of x86_ops.h: where it sits and whether it must be set. */
+struct x86_op_desc {
+	const char *name;
+	size_t offset;
+	bool mandatory;
+};
+
+#define X86_OP_DESC(func, required)					\
+	{ .name = #func, .offset = offsetof(struct minikvm_x86_ops, func),	\
+	  .mandatory = (required) },
+
+static const struct x86_op_desc x86_op_descs[] = {
+#define MINIKVM_X86_OP(func) X86_OP_DESC(func, true)
+#define MINIKVM_X86_OP_OPTIONAL(func) X86_OP_DESC(func, false)
+#include "x86_ops.h"
+};
+
+/* The struct has exactly the ops of the list: nothing missing, nothing extra. */
+static_assert(sizeof(struct minikvm_x86_ops) ==
+	      ARRAY_SIZE(x86_op_descs) * sizeof(void (*)(void)));
+
+static bool x86_op_is_set(const struct minikvm_x86_ops *ops,
+			  const struct x86_op_desc *desc)
+{
+	void (*const *op)(void) = (void *)((const char *)ops + desc->offset);
+
+	return *op;
+}
+
 /*
  * Copy a backend's table after checking that every mandatory op is there.
  * The check is generated from the one list in x86_ops.h.
@@ -24,14 +53,16 @@ unsigned int minikvm_vcpu_size __read_mostly;
 int minikvm_x86_ops_register(const struct minikvm_x86_init_ops *init)
 {
 	const struct minikvm_x86_ops *ops = init->runtime_ops;
+	int i;
 
-#define MINIKVM_X86_OP(func)						\
-	if (WARN(!ops->func, "minikvm: %s lacks mandatory op " #func,	\
-		 init->name))						\
-		return -EINVAL;
-#define MINIKVM_X86_OP_OPTIONAL(func)
-#include "x86_ops.h"
-
+	for (i = 0; i < ARRAY_SIZE(x86_op_descs); i++) {
+		if (x86_op_descs[i].mandatory &&
+		    !x86_op_is_set(ops, &x86_op_descs[i])) {
+			WARN(1, "minikvm: %s lacks mandatory op %s\n",
+			     init->name, x86_op_descs[i].name);
+			return -EINVAL;
+		}
+	}
 	if (WARN_ON(init->vcpu_size < sizeof(struct minikvm_vcpu)))
 		return -EINVAL;
 

@@ -101,7 +101,7 @@ struct minikvm_vcpu {
 	struct kvm_run *run;
 	void *pio_data;
 
-	struct mutex mutex;
+	struct mutex mutex;		/* serializes the vCPU's ioctls */
 	int mode;
 	unsigned long requests;
 	int cpu;			/* last host CPU it ran on, -1 before */
@@ -129,11 +129,11 @@ struct minikvm_vm {
 	refcount_t users;
 	struct mm_struct *mm;
 
-	struct mutex lock;
+	struct mutex lock;		/* protects vcpus, created_vcpus */
 	struct xarray vcpus;		/* vcpu_id -> vcpu */
 	unsigned int created_vcpus;
 
-	struct mutex slots_lock;
+	struct mutex slots_lock;	/* serializes memslot updates */
 	struct minikvm_memslots slots;
 
 	struct minikvm_mmu mmu;

@@ -124,7 +124,7 @@ static int enter_guest(struct minikvm_vcpu *vcpu)
 	 */
 	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	WRITE_ONCE(vcpu->mode, MINIKVM_IN_GUEST_MODE);
-	smp_mb();
+	smp_mb(); /* mode before requests; pairs with make_all_vcpus_request() */
 	if (exit_request_pending(vcpu)) {
 		WRITE_ONCE(vcpu->mode, MINIKVM_OUTSIDE_GUEST_MODE);
 		local_irq_enable();

@@ -26,7 +26,7 @@ struct minikvm_memslot;
  *	that dropped @lock to pin a page notices it raced with a removal.
  */
 struct minikvm_mmu {
-	struct mutex lock;
+	struct mutex lock;	/* "mmu_lock", see above */
 	u64 *root;
 	unsigned long seq;
 };
