@@ -7,6 +7,8 @@
 #define MINIKVM_MODULE_COMPAT_H
 
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/version.h>
 #include <linux/kvm.h>
 
 /* EFER.SVME and VM_CR.SVMDIS: named in 6.1's headers, not in 6.12's. */
@@ -23,5 +25,26 @@
 #else
 #define minikvm_run_immediate_exit(run) READ_ONCE((run)->immediate_exit)
 #endif
+
+/*
+ * Pin one user page for as long as the MMU maps it (FOLL_LONGTERM).  6.1's
+ * pin_user_pages_unlocked() refuses FOLL_LONGTERM (it cannot drop mmap_lock
+ * then), so 6.1 takes mmap_lock and uses pin_user_pages(), whose last
+ * argument went away in 6.5.  Return: as pin_user_pages().
+ */
+static inline long minikvm_pin_user_page(unsigned long hva, unsigned int flags,
+					 struct page **page)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+	long n;
+
+	mmap_read_lock(current->mm);
+	n = pin_user_pages(hva, 1, flags | FOLL_LONGTERM, page, NULL);
+	mmap_read_unlock(current->mm);
+	return n;
+#else
+	return pin_user_pages_unlocked(hva, 1, page, flags | FOLL_LONGTERM);
+#endif
+}
 
 #endif /* MINIKVM_MODULE_COMPAT_H */

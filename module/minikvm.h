@@ -56,6 +56,13 @@ struct minikvm_memslot {
 	hva_t userspace_addr;
 };
 
+/* The host address of @gfn, which must lie in @slot. */
+static inline hva_t minikvm_gfn_to_hva_memslot(const struct minikvm_memslot *slot,
+					       gfn_t gfn)
+{
+	return slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
+}
+
 struct minikvm_memslots {
 	struct rb_root gfn_tree;	/* by base_gfn, non-overlapping */
 	struct xarray by_id;		/* slot id -> memslot */

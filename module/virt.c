@@ -13,6 +13,8 @@
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/kobject.h>
+#include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/reboot.h>
 #include <asm/reboot.h>
@@ -93,6 +95,31 @@ static void minikvm_emergency_disable(void)
 	minikvm_x86_call(emergency_disable)();
 }
 
+/*
+ * The stock kvm_amd/kvm_intel register the one emergency callback the x86
+ * reboot code has, even while they leave SVM/VMX off (6.1 enables it only
+ * while a VM exists), so minikvm cannot coexist with them.  Modules are
+ * kobjects in the kset our own module's kobject belongs to.
+ */
+static bool minikvm_other_hypervisor_loaded(void)
+{
+	static const char *const others[] = { "kvm_amd", "kvm_intel" };
+	struct kset *modules = THIS_MODULE->mkobj.kobj.kset;
+	struct kobject *kobj;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(others); i++) {
+		kobj = modules ? kset_find_obj(modules, others[i]) : NULL;
+		if (kobj) {
+			kobject_put(kobj);
+			pr_err("%s is loaded: unload it first, virtualization cannot be shared\n",
+			       others[i]);
+			return true;
+		}
+	}
+	return false;
+}
+
 /**
  * minikvm_virt_init - enable virtualization on all online CPUs.
  *
@@ -103,6 +130,13 @@ int minikvm_virt_init(void)
 {
 	int r;
 
+	if (minikvm_other_hypervisor_loaded())
+		return -EBUSY;
+
+	/*
+	 * Registered before any CPU is enabled, so that no window exists in
+	 * which a crash would leave SVM on; it checks EFER.SVME per CPU.
+	 */
 	cpu_emergency_register_virt_callback(minikvm_emergency_disable);
 	register_reboot_notifier(&minikvm_reboot_nb);
 

@@ -23,33 +23,15 @@
 #include <linux/slab.h>
 #include <asm/page.h>
 
+#include "../compat.h"
 #include "../minikvm.h"
 #include "../x86.h"
 #include "mmu.h"
-
-#define NPT_LEVELS		4
-#define NPT_ENTRIES		512
-#define NPT_PRESENT		BIT_ULL(0)
-#define NPT_WRITABLE		BIT_ULL(1)
-#define NPT_USER		BIT_ULL(2)
-#define NPT_ACCESSED		BIT_ULL(5)
-#define NPT_DIRTY		BIT_ULL(6)
-/* Software bit (ignored by hardware): leaf removed, page not yet unpinned. */
-#define NPT_ZAPPED		BIT_ULL(9)
-#define NPT_PFN_MASK		GENMASK_ULL(51, 12)
-
-/* NPT treats every guest access as a user access: U must be set. */
-#define NPT_TABLE_BITS	(NPT_PRESENT | NPT_WRITABLE | NPT_USER | NPT_ACCESSED)
-#define NPT_LEAF_BITS	(NPT_TABLE_BITS | NPT_DIRTY)
-
-static unsigned int npt_index(gfn_t gfn, int level)
-{
-	return (gfn >> (9 * (level - 1))) & (NPT_ENTRIES - 1);
-}
+#include "npt.h"
 
 static u64 *npt_table_of(u64 entry)
 {
-	return __va(entry & NPT_PFN_MASK);
+	return __va(npt_entry_hpa(entry));
 }
 
 /* The largest frame a 4-level table and this CPU's physical bits allow. */
@@ -76,7 +58,7 @@ int minikvm_mmu_init(struct minikvm_vm *vm)
  * Find the leaf entry for @gfn, allocating missing tables when @alloc.
  * Returns NULL when a table is missing and !@alloc, or on -ENOMEM.
  */
-static u64 *npt_walk(struct minikvm_vm *vm, gfn_t gfn, bool alloc)
+VISIBLE_IF_KUNIT u64 *npt_walk(struct minikvm_vm *vm, gfn_t gfn, bool alloc)
 {
 	u64 *table = vm->mmu.root;
 	u64 *entry;
@@ -94,7 +76,7 @@ static u64 *npt_walk(struct minikvm_vm *vm, gfn_t gfn, bool alloc)
 			child = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 			if (!child)
 				return NULL;
-			*entry = __pa(child) | NPT_TABLE_BITS;
+			*entry = npt_table_entry(__pa(child));
 		}
 		table = npt_table_of(*entry);
 	}
@@ -116,7 +98,7 @@ static int npt_install(struct minikvm_vm *vm, gfn_t gfn, struct page *page)
 		return -ENOMEM;
 	if (*leaf)
 		return -EEXIST;
-	*leaf = page_to_phys(page) | NPT_LEAF_BITS;
+	*leaf = npt_leaf_entry(page_to_phys(page));
 	return 0;
 }
 
@@ -149,7 +131,7 @@ static int npt_fault_lookup(struct minikvm_vm *vm, struct npt_fault *f)
 		return -ENOENT;
 	if (npt_is_mapped(vm, f->gfn))
 		return 0;
-	f->hva = slot->userspace_addr + ((f->gfn - slot->base_gfn) << PAGE_SHIFT);
+	f->hva = minikvm_gfn_to_hva_memslot(slot, f->gfn);
 	f->seq = vm->mmu.seq;
 	return 1;
 }
@@ -158,7 +140,7 @@ static int npt_pin(hva_t hva, struct page **page)
 {
 	long n;
 
-	n = pin_user_pages_unlocked(hva, 1, page, FOLL_WRITE | FOLL_LONGTERM);
+	n = minikvm_pin_user_page(hva, FOLL_WRITE, page);
 	if (n == 1)
 		return 0;
 	return n < 0 ? (int)n : -EFAULT;
@@ -231,7 +213,7 @@ static bool npt_zap_range(struct minikvm_vm *vm, gfn_t start, gfn_t end)
 			continue;
 		}
 		if (*leaf & NPT_PRESENT) {
-			*leaf = (*leaf & NPT_PFN_MASK) | NPT_ZAPPED;
+			*leaf = npt_zapped_entry(*leaf);
 			zapped = true;
 		}
 	}
@@ -256,7 +238,7 @@ static void npt_unpin_zapped(struct minikvm_vm *vm, gfn_t start, gfn_t end)
 		if (!(*leaf & NPT_ZAPPED))
 			continue;
 		/* Mapped writable: the guest may have written it. */
-		page = pfn_to_page((*leaf & NPT_PFN_MASK) >> PAGE_SHIFT);
+		page = pfn_to_page(PHYS_PFN(npt_entry_hpa(*leaf)));
 		unpin_user_pages_dirty_lock(&page, 1, true);
 		*leaf = 0;
 		cond_resched();
@@ -302,7 +284,7 @@ static void npt_free_table(u64 *table, int level)
 			npt_free_table(npt_table_of(entry), level - 1);
 			continue;
 		}
-		page = pfn_to_page((entry & NPT_PFN_MASK) >> PAGE_SHIFT);
+		page = pfn_to_page(PHYS_PFN(npt_entry_hpa(entry)));
 		unpin_user_pages_dirty_lock(&page, 1, true);
 	}
 	free_page((unsigned long)table);

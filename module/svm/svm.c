@@ -460,8 +460,11 @@ static void svm_complete_exit(struct vcpu_svm *svm)
 	vcpu->rflags = vmcb->save.rflags;
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
 	vmcb->control.event_inj = 0;
-	svm->exit_code = vmcb->control.exit_code |
-			 ((u64)vmcb->control.exit_code_hi << 32);
+	/*
+	 * The APM makes VMEXIT_INVALID a 64-bit -1, but not every CPU (QEMU's
+	 * TCG) writes EXITCODE_HI; every exit code fits in the low half.
+	 */
+	svm->exit_code = vmcb->control.exit_code;
 }
 
 /*

@@ -44,7 +44,7 @@ struct vcpu_svm {
 	int asid_cpu;
 	u64 asid_generation;
 
-	u64 exit_code;
+	u32 exit_code;
 };
 
 static inline struct vcpu_svm *to_svm(struct minikvm_vcpu *vcpu)

@@ -304,9 +304,9 @@ static int handle_entry_failure(struct vcpu_svm *svm)
 int svm_handle_exit(struct minikvm_vcpu *vcpu)
 {
 	struct vcpu_svm *svm = to_svm(vcpu);
-	u64 code = svm->exit_code;
+	u32 code = svm->exit_code;
 
-	if (code == (u64)SVM_EXIT_ERR)
+	if (code == (u32)SVM_EXIT_ERR)
 		return handle_entry_failure(svm);
 
 	requeue_interrupted_event(svm);
