@@ -172,8 +172,6 @@ int minikvm_vm_ioctl_get_dirty_log(struct minikvm_vm *vm,
 static bool clear_range_ok(const struct minikvm_memslot *slot,
 			   const struct kvm_clear_dirty_log *log)
 {
-	if (log->first_page & (BITS_PER_LONG - 1))
-		return false;
 	if (log->first_page > slot->npages ||
 	    log->num_pages > slot->npages - log->first_page)
 		return false;
@@ -184,11 +182,16 @@ static bool clear_range_ok(const struct minikvm_memslot *slot,
 static int __clear_dirty_log(struct minikvm_vm *vm,
 			     const struct kvm_clear_dirty_log *log)
 {
-	struct minikvm_memslot *slot = dirty_log_slot(vm, log->slot);
 	unsigned long i, n, first;
+	struct minikvm_memslot *slot;
 	unsigned long *buf;
 	bool flush = false;
 
+	/* KVM checks in this order: the id, the alignment, the slot, the range. */
+	if ((log->slot >> 16) || (u16)log->slot >= MINIKVM_USER_MEM_SLOTS ||
+	    (log->first_page & (BITS_PER_LONG - 1)))
+		return -EINVAL;
+	slot = dirty_log_slot(vm, log->slot);
 	if (IS_ERR(slot))
 		return PTR_ERR(slot);
 	if (!clear_range_ok(slot, log))
