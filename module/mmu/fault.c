@@ -245,12 +245,16 @@ static int page_fault(struct minikvm_vcpu *vcpu, struct minikvm_page_fault *f)
 	r = fast_page_fault(vcpu, f);
 	if (r == RET_PF_FIXED)
 		vcpu_stat_inc(vcpu, MMU_STAT_PF_FAST);
+	else if (r == RET_PF_EMULATE)
+		vcpu_stat_inc(vcpu, MMU_STAT_PF_MMIO_CACHED);
 	if (r != RET_PF_INVALID)
 		return r;
 
 	r = slow_page_fault(vcpu, f);
 	if (r == RET_PF_FIXED)
 		vcpu_stat_inc(vcpu, MMU_STAT_PF_FIXED);
+	else if (r == RET_PF_EMULATE)
+		vcpu_stat_inc(vcpu, MMU_STAT_PF_EMULATE);
 	return r;
 }
 
@@ -269,7 +273,6 @@ static int page_fault_result(struct minikvm_vcpu *vcpu, gpa_t gpa,
 		return MINIKVM_EXIT_RESUME;
 	case RET_PF_EMULATE:
 		/* No MMIO emulation yet: the exit the first cut made, as before. */
-		vcpu_stat_inc(vcpu, MMU_STAT_PF_EMULATE);
 		return minikvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 						   gpa, error_code);
 	default:

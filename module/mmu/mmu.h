@@ -56,7 +56,8 @@ enum minikvm_vcpu_stat {
 	MMU_STAT_PF_FIXED,		/* ... fixed by the slow path */
 	MMU_STAT_PF_FAST,		/* ... fixed by the fast path */
 	MMU_STAT_PF_SPURIOUS,		/* ... already fixed by someone else */
-	MMU_STAT_PF_EMULATE,		/* ... that exit for MMIO */
+	MMU_STAT_PF_EMULATE,		/* ... that found no memslot (slow path) */
+	MMU_STAT_PF_MMIO_CACHED,	/* ... that hit a current MMIO spte */
 	MMU_STAT_PF_MMIO_SPTE_CREATED,	/* MMIO sptes installed */
 	MMU_STAT_PF_RETRY,		/* slow path lost a race: guest retries */
 	MMU_STAT_PF_FAST_DIRTY,		/* fast path made a spte writable */

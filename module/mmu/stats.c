@@ -41,6 +41,7 @@ static const struct mmu_stat_desc mmu_stat_descs[] = {
 	{ "pf_spurious", true, MMU_STAT_PF_SPURIOUS },
 	{ "pf_emulate", true, MMU_STAT_PF_EMULATE },
 	{ "pf_mmio_spte_created", true, MMU_STAT_PF_MMIO_SPTE_CREATED },
+	{ "minikvm_pf_mmio_cached", true, MMU_STAT_PF_MMIO_CACHED },
 	{ "minikvm_pf_retry", true, MMU_STAT_PF_RETRY },
 	{ "minikvm_pf_fast_dirty", true, MMU_STAT_PF_FAST_DIRTY },
 	{ "minikvm_pf_wrprot", true, MMU_STAT_PF_WRPROT },
