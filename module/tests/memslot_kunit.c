@@ -89,6 +89,8 @@ struct region_case {
 
 #define GPA_PAST_MMU	U64_MAX
 #define GPA_LAST_FRAME	(U64_MAX - 1)
+/* TASK_SIZE_MAX is not a constant with 5-level paging: the last user page. */
+#define HVA_TOP_PAGE	U64_MAX
 
 static const struct region_case region_cases[] = {
 	{ "one page", 0, 0, 0, PAGE_SIZE, HVA_A, 0 },
@@ -105,8 +107,8 @@ static const struct region_case region_cases[] = {
 	{ "size not page aligned", 0, 0, 0, PAGE_SIZE + 1, HVA_A, -EINVAL },
 	{ "gpa not page aligned", 0, 0, 0x800, PAGE_SIZE, HVA_A, -EINVAL },
 	{ "hva not page aligned", 0, 0, 0, PAGE_SIZE, HVA_A + 8, -EINVAL },
-	{ "hva range past user space", 0, 0, 0, 2 * PAGE_SIZE,
-	  TASK_SIZE_MAX - PAGE_SIZE, -EINVAL },
+	{ "hva range past user space", 0, 0, 0, 2 * PAGE_SIZE, HVA_TOP_PAGE,
+	  -EINVAL },
 	{ "gpa range wraps", 0, 0, PAGE_MASK, 2 * PAGE_SIZE, HVA_A, -EINVAL },
 	{ "more pages than a slot may have", 0, 0, 0,
 	  (MINIKVM_MEM_MAX_NR_PAGES + 1) << PAGE_SHIFT, PAGE_SIZE, -EINVAL },
@@ -121,15 +123,17 @@ static void set_region_checks_arguments(struct kunit *test)
 {
 	const struct region_case *c = test->param_value;
 	struct minikvm_vm *vm = test->priv;
-	u64 gpa = c->gpa;
+	u64 gpa = c->gpa, hva = c->hva;
 
 	if (gpa == GPA_PAST_MMU)
 		gpa = gfn_to_gpa(minikvm_mmu_max_gfn() + 1);
 	else if (gpa == GPA_LAST_FRAME)
 		gpa = gfn_to_gpa(minikvm_mmu_max_gfn());
+	if (hva == HVA_TOP_PAGE)
+		hva = TASK_SIZE_MAX - PAGE_SIZE;
 
-	KUNIT_EXPECT_EQ(test, set_region(vm, c->slot, c->flags, gpa, c->size,
-					 c->hva), c->err);
+	KUNIT_EXPECT_EQ(test, set_region(vm, c->slot, c->flags, gpa, c->size, hva),
+			c->err);
 	KUNIT_EXPECT_EQ(test, vm->slots.nr_pages, c->err ? 0 : c->size >> PAGE_SHIFT);
 	KUNIT_EXPECT_EQ(test, lookup_id(vm, gpa_to_gfn(gpa)),
 			c->err ? -1 : (int)c->slot);
