@@ -127,10 +127,15 @@ struct minikvm_mmu_page *minikvm_tdp_mmu_get_vcpu_root(struct minikvm_vcpu *vcpu
 
 	lockdep_assert_held_write(&vm->mmu.lock);
 
-	list_for_each_entry(root, &vm->mmu.roots, link) {
-		if (!root->invalid && refcount_inc_not_zero(&root->root_refcount))
+	/* RCU: a vCPU may be unlinking a dying root without mmu_lock. */
+	rcu_read_lock();
+	list_for_each_entry_rcu(root, &vm->mmu.roots, link) {
+		if (!root->invalid && refcount_inc_not_zero(&root->root_refcount)) {
+			rcu_read_unlock();
 			return root;
+		}
 	}
+	rcu_read_unlock();
 
 	root = mmu_alloc_sp(vcpu);
 	if (!root)
