@@ -41,6 +41,7 @@ enum minikvm_vm_stat {
 	MMU_STAT_PAGES_4K,		/* leaf sptes mapping 4 KiB */
 	MMU_STAT_PAGES_2M,		/* ... 2 MiB */
 	MMU_STAT_PAGES_1G,		/* ... 1 GiB */
+	MMU_STAT_LEAF_ZAPS,		/* leaves removed (any zap) */
 	MMU_STAT_HUGE_SPLITS,		/* huge leaves replaced by a table */
 	MMU_STAT_HUGE_RECOVERED,	/* tables zapped to be mapped huge again */
 	MMU_STAT_ROOTS_INVALIDATED,	/* "fast zap" of every root */

@@ -138,15 +138,6 @@ enum {
 	RET_PF_SPURIOUS,	/* someone else fixed it already */
 };
 
-/* Lockdep check for "mmu_lock held, for read if @shared, else for write". */
-static inline void assert_mmu_lock_held(struct minikvm_vm *vm, bool shared)
-{
-	if (shared)
-		lockdep_assert_held_read(&vm->mmu.lock);
-	else
-		lockdep_assert_held_write(&vm->mmu.lock);
-}
-
 /* Statistics, see stats.c. */
 static inline void mmu_stat_add(struct minikvm_vm *vm, enum minikvm_vm_stat s,
 				s64 n)

@@ -29,6 +29,7 @@ static const struct mmu_stat_desc mmu_stat_descs[] = {
 	{ "pages_4k", false, MMU_STAT_PAGES_4K },
 	{ "pages_2m", false, MMU_STAT_PAGES_2M },
 	{ "pages_1g", false, MMU_STAT_PAGES_1G },
+	{ "minikvm_leaf_zaps", false, MMU_STAT_LEAF_ZAPS },
 	{ "minikvm_huge_splits", false, MMU_STAT_HUGE_SPLITS },
 	{ "minikvm_huge_recovered", false, MMU_STAT_HUGE_RECOVERED },
 	{ "minikvm_roots_invalidated", false, MMU_STAT_ROOTS_INVALIDATED },

@@ -240,6 +240,8 @@ static void handle_changed_spte(struct minikvm_vm *vm, gfn_t gfn, u64 old_spte,
 
 	if (was_leaf != is_leaf)
 		mmu_stat_add(vm, MMU_STAT_PAGES_4K + level - 1, is_leaf ? 1 : -1);
+	if (was_leaf && !is_present)
+		mmu_stat_add(vm, MMU_STAT_LEAF_ZAPS, 1);
 
 	if (was_leaf && leaf_state_lost(old_spte, new_spte, is_leaf,
 					minikvm_spte.dirty))
