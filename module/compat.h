@@ -7,7 +7,6 @@
 #define MINIKVM_MODULE_COMPAT_H
 
 #include <linux/mm.h>
-#include <linux/mmap_lock.h>
 #include <linux/version.h>
 #include <linux/kvm.h>
 
@@ -27,24 +26,10 @@
 #endif
 
 /*
- * Pin one user page for as long as the MMU maps it (FOLL_LONGTERM).  6.1's
- * pin_user_pages_unlocked() refuses FOLL_LONGTERM (it cannot drop mmap_lock
- * then), so 6.1 takes mmap_lock and uses pin_user_pages(), whose last
- * argument went away in 6.5.  Return: as pin_user_pages().
+ * MMU notifiers: the callbacks minikvm implements have the same signature
+ * in 6.1 and 6.12.  6.1 also has change_pte(), which minikvm leaves NULL:
+ * the kernel only calls it between invalidate_range_start() and _end(),
+ * and start already zapped the spte.
  */
-static inline long minikvm_pin_user_page(unsigned long hva, unsigned int flags,
-					 struct page **page)
-{
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
-	long n;
-
-	mmap_read_lock(current->mm);
-	n = pin_user_pages(hva, 1, flags | FOLL_LONGTERM, page, NULL);
-	mmap_read_unlock(current->mm);
-	return n;
-#else
-	return pin_user_pages_unlocked(hva, 1, page, flags | FOLL_LONGTERM);
-#endif
-}
 
 #endif /* MINIKVM_MODULE_COMPAT_H */

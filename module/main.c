@@ -89,7 +89,11 @@ long minikvm_check_extension(struct minikvm_vm *vm, long ext)
 	case KVM_CAP_INTERNAL_ERROR_DATA:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_CHECK_EXTENSION_VM:
+	case KVM_CAP_SYNC_MMU:
 		return 1;
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
+		       KVM_DIRTY_LOG_INITIALLY_SET;
 	case KVM_CAP_NR_VCPUS:
 		return min_t(long, num_online_cpus(), MINIKVM_MAX_VCPUS);
 	case KVM_CAP_MAX_VCPUS:
@@ -168,9 +172,13 @@ static int __init minikvm_init(void)
 	if (r)
 		return r;
 
-	r = minikvm_virt_init();
+	r = minikvm_mmu_module_init();
 	if (r)
 		goto err_unsetup;
+
+	r = minikvm_virt_init();
+	if (r)
+		goto err_mmu;
 
 	r = misc_register(&minikvm_dev);
 	if (r) {
@@ -184,6 +192,8 @@ static int __init minikvm_init(void)
 
 err_virt:
 	minikvm_virt_exit();
+err_mmu:
+	minikvm_mmu_module_exit();
 err_unsetup:
 	if (minikvm_x86_ops.hardware_unsetup)
 		minikvm_x86_call(hardware_unsetup)();
@@ -194,6 +204,7 @@ static void __exit minikvm_exit(void)
 {
 	misc_deregister(&minikvm_dev);
 	minikvm_virt_exit();
+	minikvm_mmu_module_exit();
 	if (minikvm_x86_ops.hardware_unsetup)
 		minikvm_x86_call(hardware_unsetup)();
 	pr_info("unloaded\n");

@@ -10,8 +10,8 @@
 
 #include <linux/kvm.h>
 #include <linux/mutex.h>
-#include <linux/rbtree.h>
 #include <linux/refcount.h>
+#include <linux/srcu.h>
 #include <linux/xarray.h>
 #include <linux/mm_types.h>
 #include <asm/fpu/api.h>
@@ -41,19 +41,34 @@ enum minikvm_reg {
 
 struct minikvm_vm;
 
+/*
+ * Memslot flags of minikvm's own, above the uapi KVM_MEM_* bits: the slot
+ * is being deleted or moved; faults on it retry until the update is done.
+ */
+#define MINIKVM_MEMSLOT_INVALID	BIT(16)
+
 /**
  * struct minikvm_memslot - one guest-physical range backed by user memory.
+ * @id: the slot id (KVM_SET_USER_MEMORY_REGION's slot, address space 0).
+ * @flags: KVM_MEM_* and MINIKVM_MEMSLOT_INVALID.
+ * @base_gfn: the first guest frame.
+ * @npages: the number of frames.
+ * @userspace_addr: the host address of @base_gfn.
+ * @dirty_bitmap: with KVM_MEM_LOG_DIRTY_PAGES, one bit per page (set with
+ *	atomic bit operations by faults, collected by the dirty log ioctls),
+ *	followed by a second bitmap of the same size that the ioctls use as a
+ *	buffer; NULL otherwise.
  *
- * Readers hold vm->mmu.lock or vm->slots_lock; writers (create, move,
- * delete) hold both.
+ * Immutable once published (a change publishes a new copy), apart from
+ * the bits of @dirty_bitmap.  Readers hold vm->srcu or vm->slots_lock.
  */
 struct minikvm_memslot {
-	struct rb_node gfn_node;
 	u16 id;
 	u32 flags;
 	gfn_t base_gfn;
 	unsigned long npages;
 	hva_t userspace_addr;
+	unsigned long *dirty_bitmap;
 };
 
 /* The host address of @gfn, which must lie in @slot. */
@@ -63,14 +78,31 @@ static inline hva_t minikvm_gfn_to_hva_memslot(const struct minikvm_memslot *slo
 	return slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
 }
 
+/**
+ * struct minikvm_memslots - one published set of memslots (vm->memslots).
+ * @generation: bumped by every publication; MMIO sptes carry its low bits.
+ * @nr: the number of slots.
+ * @slots: the slots, sorted by base_gfn, non-overlapping.
+ *
+ * Never modified once published: an update builds a new set, publishes it
+ * with rcu_assign_pointer() and frees the old one after an SRCU grace
+ * period of vm->srcu.
+ */
 struct minikvm_memslots {
-	struct rb_root gfn_tree;	/* by base_gfn, non-overlapping */
-	struct xarray by_id;		/* slot id -> memslot */
+	u64 generation;
+	int nr;
+	struct minikvm_memslot *slots[];
+};
+
+/* The memslot writers' index, protected by vm->slots_lock. */
+struct minikvm_memslot_index {
+	struct xarray by_id;		/* slot id -> its current memslot */
 	unsigned long nr_pages;		/* sum of npages of all slots */
 };
 
 /* vCPU requests, bits in vcpu->requests: set by anyone, consumed by the vCPU. */
 #define MINIKVM_REQ_TLB_FLUSH	0
+#define MINIKVM_REQ_MMU_RELOAD	1	/* the root is invalid: load another */
 
 enum minikvm_vcpu_mode {
 	MINIKVM_OUTSIDE_GUEST_MODE,
@@ -121,6 +153,8 @@ struct minikvm_vcpu {
 	struct minikvm_pio pio;
 	struct minikvm_exception exception;
 	struct fpu_guest guest_fpu;
+
+	struct minikvm_vcpu_mmu mmu;
 };
 
 /**
@@ -128,8 +162,14 @@ struct minikvm_vcpu {
  * @users: references: the VM fd and one per vCPU fd.
  * @mm: the creating process' mm; all VM and vCPU ioctls must come from it.
  * @lock: protects @vcpus and @created_vcpus.
- * @slots_lock: serializes memslot updates (outer to @mmu.lock).
- * @slots: the memslots; see struct minikvm_memslot for the locking.
+ * @slots_lock: serializes memslot updates and the dirty log ioctls (outer
+ *	to @mmu.lock).
+ * @slots: the writers' index of the memslots, under @slots_lock.
+ * @srcu: readers of @memslots that may sleep (page faults, MMU notifiers).
+ * @memslots: the current memslots: srcu_dereference() under @srcu, or
+ *	plain under @slots_lock.
+ * @manual_dirty_log_protect: KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags, under
+ *	@slots_lock.
  * @bugged: set by MINIKVM_BUG_ON(); every later ioctl fails with -EIO.
  */
 struct minikvm_vm {
@@ -141,7 +181,10 @@ struct minikvm_vm {
 	unsigned int created_vcpus;
 
 	struct mutex slots_lock;	/* serializes memslot updates */
-	struct minikvm_memslots slots;
+	struct minikvm_memslot_index slots;
+	struct srcu_struct srcu;
+	struct minikvm_memslots __rcu *memslots;
+	u64 manual_dirty_log_protect;
 
 	struct minikvm_mmu mmu;
 	bool bugged;
@@ -173,12 +216,33 @@ void minikvm_vm_get(struct minikvm_vm *vm);
 void minikvm_vm_put(struct minikvm_vm *vm);
 void minikvm_make_all_vcpus_request(struct minikvm_vm *vm, int req);
 
+/* The current memslots, for a reader holding vm->srcu or vm->slots_lock. */
+static inline struct minikvm_memslots *minikvm_memslots(struct minikvm_vm *vm)
+{
+	return srcu_dereference_check(vm->memslots, &vm->srcu,
+				      lockdep_is_held(&vm->slots_lock));
+}
+
 /* memslot.c */
-void minikvm_memslots_init(struct minikvm_memslots *slots);
+int minikvm_memslots_init(struct minikvm_vm *vm);
 void minikvm_memslots_free(struct minikvm_vm *vm);
 int minikvm_vm_ioctl_set_memory_region(struct minikvm_vm *vm,
 				       const struct kvm_userspace_memory_region *mem);
+struct minikvm_memslot *minikvm_memslots_find(const struct minikvm_memslots *slots,
+					      gfn_t gfn);
 struct minikvm_memslot *minikvm_gfn_to_memslot(struct minikvm_vm *vm, gfn_t gfn);
+
+/* dirty_log.c */
+void minikvm_mark_page_dirty_in_slot(const struct minikvm_memslot *slot,
+				     gfn_t gfn);
+unsigned long *minikvm_dirty_bitmap_alloc(struct minikvm_vm *vm,
+					  unsigned long npages);
+int minikvm_vm_ioctl_get_dirty_log(struct minikvm_vm *vm,
+				   const struct kvm_dirty_log *log);
+int minikvm_vm_ioctl_clear_dirty_log(struct minikvm_vm *vm,
+				     const struct kvm_clear_dirty_log *log);
+int minikvm_vm_ioctl_enable_cap(struct minikvm_vm *vm,
+				const struct kvm_enable_cap *cap);
 
 /* vcpu.c */
 int minikvm_vm_ioctl_create_vcpu(struct minikvm_vm *vm, unsigned long id);

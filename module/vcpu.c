@@ -217,6 +217,7 @@ static const struct file_operations minikvm_vcpu_fops = {
 /* Free everything minikvm_vcpu_alloc() and the backend allocated. */
 void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu)
 {
+	minikvm_mmu_vcpu_destroy(vcpu);
 	if (vcpu->guest_fpu.fpstate) {
 		minikvm_x86_call(vcpu_free)(vcpu);
 		fpu_free_guest_fpstate(&vcpu->guest_fpu);
@@ -333,6 +334,8 @@ int minikvm_vm_ioctl_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 	return r;
 
 err_destroy:
+	/* It was visible in vm->vcpus: wait for lockless walkers (RCU). */
+	synchronize_rcu();
 	minikvm_vcpu_destroy(vcpu);
 err_unreserve:
 	vcpu_unreserve(vm);

@@ -109,6 +109,12 @@ static bool exit_request_pending(struct minikvm_vcpu *vcpu)
  */
 static int enter_guest(struct minikvm_vcpu *vcpu)
 {
+	int r;
+
+	/* May sleep (allocations): before preemption goes off. */
+	r = minikvm_mmu_reload(vcpu);
+	if (r)
+		return r;
 	process_requests(vcpu);
 
 	preempt_disable();

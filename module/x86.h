@@ -27,6 +27,7 @@ struct minikvm_x86_ops {
 	void (*vcpu_run)(struct minikvm_vcpu *vcpu);
 	int (*handle_exit)(struct minikvm_vcpu *vcpu);
 	void (*flush_tlb_current)(struct minikvm_vcpu *vcpu);
+	void (*load_mmu_pgd)(struct minikvm_vcpu *vcpu, hpa_t root_hpa);
 };
 
 /**

@@ -34,6 +34,8 @@ MINIKVM_X86_OP(vcpu_run)
 /* Handle the exit vcpu_run returned from; IRQs and preemption enabled. */
 MINIKVM_X86_OP(handle_exit)
 MINIKVM_X86_OP(flush_tlb_current)
+/* Point the vCPU's nested paging at the root table at this address. */
+MINIKVM_X86_OP(load_mmu_pgd)
 
 #undef MINIKVM_X86_OP
 #undef MINIKVM_X86_OP_OPTIONAL

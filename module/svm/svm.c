@@ -16,6 +16,7 @@
 #include <asm/special_insns.h>
 
 #include "../compat.h"
+#include "../mmu/spte.h"
 #include "../x86.h"
 #include "svm.h"
 
@@ -128,10 +129,37 @@ static struct page *svm_alloc_bitmap(size_t size)
 	return pages;
 }
 
+/*
+ * NPT entries have the x86-64 page table format.  Every guest access is a
+ * user access to NPT, so User is set with Present.  Bits 9 and 10 are
+ * ignored by the hardware: the software Host-writable and MMU-writable.
+ * An MMIO spte is not present (the hardware ignores all other bits then)
+ * and carries bit 62.  1 GiB leaves need the CPU's 1 GiB page support.
+ */
+static int svm_setup_npt_masks(void)
+{
+	const struct minikvm_spte_masks npt = {
+		.present	= _PAGE_PRESENT | _PAGE_USER,
+		.accessed	= _PAGE_ACCESSED,
+		.dirty		= _PAGE_DIRTY,
+		.host_writable	= BIT_ULL(9),
+		.mmu_writable	= BIT_ULL(10),
+		.mmio_mask	= _PAGE_PRESENT | SPTE_MMU_PRESENT | BIT_ULL(62),
+		.mmio_value	= BIT_ULL(62),
+		.max_level	= boot_cpu_has(X86_FEATURE_GBPAGES) ? PG_LEVEL_1G :
+								      PG_LEVEL_2M,
+	};
+
+	return minikvm_spte_set_masks(&npt);
+}
+
 static int svm_hardware_setup(void)
 {
 	u32 nr_asids = cpuid_ebx(0x8000000a);
 	int cpu;
+
+	if (svm_setup_npt_masks())
+		return -EINVAL;
 
 	svm_iopm_pages = svm_alloc_bitmap(IOPM_SIZE);
 	svm_msrpm_pages = svm_alloc_bitmap(MSRPM_SIZE);
@@ -209,7 +237,8 @@ static void init_vmcb_control(struct vcpu_svm *svm)
 	/* Host IF gates physical interrupts; guest IF only virtual ones. */
 	c->int_ctl = V_INTR_MASKING_MASK;
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
-	c->nested_cr3 = minikvm_mmu_root_hpa(svm->vcpu.vm);
+	/* 0 before the first entry: minikvm_mmu_reload() loads a root then. */
+	c->nested_cr3 = minikvm_mmu_root_hpa(&svm->vcpu);
 }
 
 static void init_seg(struct vmcb_seg *seg, u16 type)
@@ -408,6 +437,12 @@ static void svm_flush_tlb_current(struct minikvm_vcpu *vcpu)
 		svm->asid_cpu = -1;
 }
 
+/* The MMU's root changed: the next VMRUN walks the new table. */
+static void svm_load_mmu_pgd(struct minikvm_vcpu *vcpu, hpa_t root_hpa)
+{
+	to_svm(vcpu)->vmcb->control.nested_cr3 = root_hpa;
+}
+
 /*
  * Queue an event for this entry: first an event whose delivery the last
  * exit interrupted (it was never seen by the guest), else a queued
@@ -522,6 +557,7 @@ static const struct minikvm_x86_ops svm_x86_ops = {
 	.vcpu_run		= svm_vcpu_run,
 	.handle_exit		= svm_handle_exit,
 	.flush_tlb_current	= svm_flush_tlb_current,
+	.load_mmu_pgd		= svm_load_mmu_pgd,
 };
 
 const struct minikvm_x86_init_ops minikvm_svm_init_ops = {

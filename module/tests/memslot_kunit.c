@@ -3,8 +3,8 @@
  * KUnit suite minikvm_memslot: KVM_SET_USER_MEMORY_REGION's argument checks
  * and errnos, the overlap rules, moves and deletes, the gfn -> memslot
  * lookup at every boundary, and the gfn -> hva arithmetic.  Each case runs
- * on a fresh VM that has memslots and an MMU but no vCPU and no mm: nothing
- * is ever mapped, so no user memory is touched.
+ * on a fresh VM that has memslots and an MMU but no vCPU and no MMU
+ * notifier: nothing is ever mapped, so no user memory is touched.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,8 +27,8 @@ static int memslot_test_init(struct kunit *test)
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
 	xa_init(&vm->vcpus);
-	minikvm_memslots_init(&vm->slots);
 	KUNIT_ASSERT_EQ(test, minikvm_mmu_init(vm), 0);
+	KUNIT_ASSERT_EQ(test, minikvm_memslots_init(vm), 0);
 	test->priv = vm;
 	return 0;
 }
@@ -89,13 +89,14 @@ struct region_case {
 
 #define GPA_PAST_MMU	U64_MAX
 #define GPA_LAST_FRAME	(U64_MAX - 1)
+/* TASK_SIZE_MAX is not a constant with 5-level paging: the last user page. */
+#define HVA_TOP_PAGE	U64_MAX
 
 static const struct region_case region_cases[] = {
 	{ "one page", 0, 0, 0, PAGE_SIZE, HVA_A, 0 },
 	{ "highest slot id", MINIKVM_USER_MEM_SLOTS - 1, 0, 0, PAGE_SIZE, HVA_A, 0 },
 	{ "last frame the MMU reaches", 1, 0, GPA_LAST_FRAME, PAGE_SIZE, HVA_A, 0 },
-	{ "dirty logging is not implemented", 0, KVM_MEM_LOG_DIRTY_PAGES, 0,
-	  PAGE_SIZE, HVA_A, -EINVAL },
+	{ "dirty logging", 0, KVM_MEM_LOG_DIRTY_PAGES, 0, PAGE_SIZE, HVA_A, 0 },
 	{ "read-only is not implemented", 0, KVM_MEM_READONLY, 0, PAGE_SIZE,
 	  HVA_A, -EINVAL },
 	{ "unknown flag", 0, BIT(31), 0, PAGE_SIZE, HVA_A, -EINVAL },
@@ -106,8 +107,8 @@ static const struct region_case region_cases[] = {
 	{ "size not page aligned", 0, 0, 0, PAGE_SIZE + 1, HVA_A, -EINVAL },
 	{ "gpa not page aligned", 0, 0, 0x800, PAGE_SIZE, HVA_A, -EINVAL },
 	{ "hva not page aligned", 0, 0, 0, PAGE_SIZE, HVA_A + 8, -EINVAL },
-	{ "hva range past user space", 0, 0, 0, 2 * PAGE_SIZE,
-	  TASK_SIZE_MAX - PAGE_SIZE, -EINVAL },
+	{ "hva range past user space", 0, 0, 0, 2 * PAGE_SIZE, HVA_TOP_PAGE,
+	  -EINVAL },
 	{ "gpa range wraps", 0, 0, PAGE_MASK, 2 * PAGE_SIZE, HVA_A, -EINVAL },
 	{ "more pages than a slot may have", 0, 0, 0,
 	  (MINIKVM_MEM_MAX_NR_PAGES + 1) << PAGE_SHIFT, PAGE_SIZE, -EINVAL },
@@ -122,15 +123,17 @@ static void set_region_checks_arguments(struct kunit *test)
 {
 	const struct region_case *c = test->param_value;
 	struct minikvm_vm *vm = test->priv;
-	u64 gpa = c->gpa;
+	u64 gpa = c->gpa, hva = c->hva;
 
 	if (gpa == GPA_PAST_MMU)
 		gpa = gfn_to_gpa(minikvm_mmu_max_gfn() + 1);
 	else if (gpa == GPA_LAST_FRAME)
 		gpa = gfn_to_gpa(minikvm_mmu_max_gfn());
+	if (hva == HVA_TOP_PAGE)
+		hva = TASK_SIZE_MAX - PAGE_SIZE;
 
-	KUNIT_EXPECT_EQ(test, set_region(vm, c->slot, c->flags, gpa, c->size,
-					 c->hva), c->err);
+	KUNIT_EXPECT_EQ(test, set_region(vm, c->slot, c->flags, gpa, c->size, hva),
+			c->err);
 	KUNIT_EXPECT_EQ(test, vm->slots.nr_pages, c->err ? 0 : c->size >> PAGE_SHIFT);
 	KUNIT_EXPECT_EQ(test, lookup_id(vm, gpa_to_gfn(gpa)),
 			c->err ? -1 : (int)c->slot);
