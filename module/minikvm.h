@@ -89,11 +89,16 @@ enum minikvm_vcpu_mode {
 	MINIKVM_IN_GUEST_MODE,
 };
 
-/* An exit to userspace for port I/O that KVM_RUN must complete (IN). */
+/*
+ * An exit to userspace for port I/O, completed at the next KVM_RUN: the
+ * instruction at @rip ends at @next_rip, and an IN takes its data then.
+ */
 struct minikvm_pio {
-	bool pending_in;
+	bool in;
 	u8 size;
 	u16 port;
+	u64 rip;
+	u64 next_rip;
 };
 
 /* vcpu->mp_state: without an in-kernel local APIC always RUNNABLE. */
@@ -222,11 +227,12 @@ struct minikvm_memslot *minikvm_gfn_to_memslot(struct minikvm_vm *vm, gfn_t gfn)
 /* vcpu.c */
 int minikvm_vm_ioctl_create_vcpu(struct minikvm_vm *vm, unsigned long id);
 void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu);
-void minikvm_vcpu_reset(struct minikvm_vcpu *vcpu);
+void minikvm_vcpu_reset(struct minikvm_vcpu *vcpu, bool init_event);
 
 /* x86.c */
 int minikvm_vcpu_ioctl_run(struct minikvm_vcpu *vcpu);
-int minikvm_exit_pio(struct minikvm_vcpu *vcpu, bool in, u16 port, u8 size);
+int minikvm_exit_pio(struct minikvm_vcpu *vcpu, bool in, u16 port, u8 size,
+		     u64 next_rip);
 int minikvm_exit_internal_error(struct minikvm_vcpu *vcpu, u32 suberror,
 				u64 data0, u64 data1);
 

@@ -56,8 +56,9 @@ void minikvm_vcpu_ioctl_get_regs(struct minikvm_vcpu *vcpu,
 }
 
 /*
- * A new RIP abandons the instruction an IN exit was completing and any
- * exception it raised (but not an event already in flight).
+ * A new RIP abandons the instruction an I/O exit was completing (see
+ * complete_pio()) and any exception it raised, but not an event already
+ * in flight.
  */
 void minikvm_vcpu_ioctl_set_regs(struct minikvm_vcpu *vcpu,
 				 const struct kvm_regs *r)
@@ -83,7 +84,6 @@ void minikvm_vcpu_ioctl_set_regs(struct minikvm_vcpu *vcpu,
 	vcpu->rip = r->rip;
 	/* Bit 1 of RFLAGS always reads as one. */
 	minikvm_set_rflags(vcpu, r->rflags | X86_EFLAGS_FIXED);
-	vcpu->pio.pending_in = false;
 	vcpu->exception.pending = false;
 	set_bit(MINIKVM_REQ_EVENT, &vcpu->requests);
 }
@@ -365,5 +365,4 @@ void minikvm_regs_reset(struct minikvm_vcpu *vcpu)
 	vcpu->dr6 = MINIKVM_DR6_ACTIVE_LOW;
 	vcpu->dr7 = MINIKVM_DR7_FIXED_1;
 	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
-	vcpu->pio.pending_in = false;
 }

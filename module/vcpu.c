@@ -12,6 +12,8 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/apicdef.h>
+#include <asm/msr-index.h>
 #include <asm/processor-flags.h>
 
 #include "fpu.h"
@@ -263,11 +265,19 @@ static const struct file_operations minikvm_vcpu_fops = {
 };
 
 /**
- * minikvm_vcpu_reset - the state after RESET (or INIT: the MSRs stay).
+ * minikvm_vcpu_reset - the state after RESET or INIT.
  * @vcpu: the vCPU, not running.
+ * @init_event: INIT, which keeps the MSRs and the APIC base.
  */
-void minikvm_vcpu_reset(struct minikvm_vcpu *vcpu)
+void minikvm_vcpu_reset(struct minikvm_vcpu *vcpu, bool init_event)
 {
+	if (!init_event) {
+		minikvm_msrs_reset(vcpu);
+		/* The xAPIC enabled at its default address, vCPU 0 the BSP. */
+		vcpu->apic_base = APIC_DEFAULT_PHYS_BASE |
+				  MSR_IA32_APICBASE_ENABLE |
+				  (vcpu->vcpu_id ? 0 : MSR_IA32_APICBASE_BSP);
+	}
 	minikvm_regs_reset(vcpu);
 	/* EDX after RESET: the CPU signature, 0x600 without a CPUID table. */
 	vcpu->regs[MINIKVM_REG_RDX] = minikvm_cpuid_signature(vcpu);
@@ -314,8 +324,7 @@ static struct minikvm_vcpu *minikvm_vcpu_alloc(struct minikvm_vm *vm, u32 id)
 	snprintf(vcpu->stats_id, sizeof(vcpu->stats_id), "kvm-%d/vcpu-%u",
 		 task_pid_nr(current), id);
 	minikvm_vcpu_cpuid_init(vcpu);
-	minikvm_msrs_reset(vcpu);
-	minikvm_vcpu_reset(vcpu);
+	minikvm_vcpu_reset(vcpu, false);
 	minikvm_vcpu_tsc_init(vcpu);
 	return vcpu;
 

@@ -95,10 +95,43 @@ int minikvm_emulate_as_nop(struct minikvm_vcpu *vcpu)
  */
 int minikvm_emulate_triple_fault(struct minikvm_vcpu *vcpu)
 {
-	minikvm_vcpu_reset(vcpu);
+	minikvm_vcpu_reset(vcpu, true);
 	vcpu->stat.shutdowns++;
 	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
 	return MINIKVM_EXIT_USERSPACE;
+}
+
+/*
+ * Finish an instruction that ends at @next_rip: like the CPU, end any
+ * interrupt shadow and raise the single-step #DB a TF guest expects.
+ */
+static void finish_instruction(struct minikvm_vcpu *vcpu, u64 next_rip)
+{
+	vcpu->rip = next_rip;
+	minikvm_x86_call(set_interrupt_shadow)(vcpu, 0);
+	if (vcpu->rflags & X86_EFLAGS_TF)
+		minikvm_queue_exception_p(vcpu, X86_TRAP_DB, DR_STEP);
+}
+
+/*
+ * The I/O instruction userspace handled, at the next KVM_RUN: an IN takes
+ * its data from the PIO page (4 bytes write EAX, clearing the upper half
+ * of RAX).  If userspace moved RIP meanwhile, the instruction is dropped.
+ */
+static int complete_pio(struct minikvm_vcpu *vcpu)
+{
+	struct minikvm_pio *pio = &vcpu->pio;
+	u64 val;
+
+	if (vcpu->rip != pio->rip)
+		return MINIKVM_EXIT_RESUME;
+	if (pio->in) {
+		val = pio->size < 4 ? vcpu->regs[MINIKVM_REG_RAX] : 0;
+		memcpy(&val, vcpu->pio_data, pio->size);
+		vcpu->regs[MINIKVM_REG_RAX] = val;
+	}
+	finish_instruction(vcpu, pio->next_rip);
+	return MINIKVM_EXIT_RESUME;
 }
 
 /**
@@ -107,14 +140,17 @@ int minikvm_emulate_triple_fault(struct minikvm_vcpu *vcpu)
  * @in: true for IN, false for OUT.
  * @port: the I/O port.
  * @size: 1, 2 or 4.
+ * @next_rip: where the instruction ends.
  *
- * The backend has already advanced RIP past the instruction.  OUT data is
- * copied to the PIO page now; IN data is read from it at the next KVM_RUN
- * (complete_pio_in()).
+ * As in KVM, RIP stays on the instruction until the next KVM_RUN
+ * completes it (complete_pio()); OUT data is in the PIO page now.  The
+ * exception, also KVM's, is OUT to port 0x7e, done at once: old userspace
+ * relies on it.
  *
  * Return: MINIKVM_EXIT_USERSPACE.
  */
-int minikvm_exit_pio(struct minikvm_vcpu *vcpu, bool in, u16 port, u8 size)
+int minikvm_exit_pio(struct minikvm_vcpu *vcpu, bool in, u16 port, u8 size,
+		     u64 next_rip)
 {
 	struct kvm_run *run = vcpu->run;
 
@@ -124,24 +160,20 @@ int minikvm_exit_pio(struct minikvm_vcpu *vcpu, bool in, u16 port, u8 size)
 	run->io.port = port;
 	run->io.count = 1;
 	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	vcpu->stat.io_exits++;
 
-	if (in)
-		vcpu->pio = (struct minikvm_pio) {
-			.pending_in = true, .size = size, .port = port,
-		};
-	else
+	if (!in)
 		memcpy(vcpu->pio_data, &vcpu->regs[MINIKVM_REG_RAX], size);
+	if (!in && port == 0x7e) {
+		finish_instruction(vcpu, next_rip);
+		return MINIKVM_EXIT_USERSPACE;
+	}
+	vcpu->pio = (struct minikvm_pio) {
+		.in = in, .size = size, .port = port,
+		.rip = vcpu->rip, .next_rip = next_rip,
+	};
+	vcpu->complete_userspace_exit = complete_pio;
 	return MINIKVM_EXIT_USERSPACE;
-}
-
-/* An IN of 4 bytes writes EAX, which clears the upper half of RAX. */
-static void complete_pio_in(struct minikvm_vcpu *vcpu)
-{
-	u64 val = vcpu->pio.size < 4 ? vcpu->regs[MINIKVM_REG_RAX] : 0;
-
-	memcpy(&val, vcpu->pio_data, vcpu->pio.size);
-	vcpu->regs[MINIKVM_REG_RAX] = val;
-	vcpu->pio.pending_in = false;
 }
 
 /**
@@ -342,8 +374,6 @@ static int pre_run(struct minikvm_vcpu *vcpu)
 		return -EINVAL;
 	vcpu->cr8 = cr8;
 
-	if (vcpu->pio.pending_in)
-		complete_pio_in(vcpu);
 	complete = vcpu->complete_userspace_exit;
 	if (complete) {
 		vcpu->complete_userspace_exit = NULL;

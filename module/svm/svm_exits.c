@@ -105,10 +105,8 @@ static int handle_io(struct vcpu_svm *svm)
 						   svm->exit_code, info);
 
 	/* EXITINFO2 holds the next RIP for IOIO exits, NRIPS or not. */
-	svm->vcpu.rip = svm->vmcb->control.exit_info_2;
-	svm_set_interrupt_shadow(&svm->vcpu, 0);
-	svm->vcpu.stat.io_exits++;
-	return minikvm_exit_pio(&svm->vcpu, in, port, size);
+	return minikvm_exit_pio(&svm->vcpu, in, port, size,
+				svm->vmcb->control.exit_info_2);
 }
 
 static int handle_hlt(struct vcpu_svm *svm)
