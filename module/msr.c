@@ -13,6 +13,7 @@
 
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/apicdef.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 
@@ -117,9 +118,18 @@ static u64 *stored_msr(struct minikvm_vcpu *vcpu, u32 index)
 	}
 }
 
+/* x2APIC MSRs exist, but need the in-kernel local APIC (refused, as KVM). */
+static bool is_x2apic_msr(u32 index)
+{
+	return index >= APIC_BASE_MSR && index <= APIC_BASE_MSR + 0xff;
+}
+
 static int get_common_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data)
 {
 	u64 *field = stored_msr(vcpu, index);
+
+	if (is_x2apic_msr(index))
+		return 1;
 
 	if (field)
 		*data = *field;
@@ -257,6 +267,8 @@ static int set_common_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data,
 {
 	struct minikvm_vcpu_msrs *m = &vcpu->msrs;
 
+	if (is_x2apic_msr(index))
+		return 1;
 	if (is_ignored_write_msr(index))
 		return 0;
 	switch (index) {
@@ -353,8 +365,8 @@ void minikvm_msrs_reset(struct minikvm_vcpu *vcpu)
 {
 	vcpu->msrs = (struct minikvm_vcpu_msrs) {
 		.misc_enable = MISC_ENABLE_PMU_RO_MASK,
-		/* KVM's default microcode revision. */
-		.microcode_version = 0x100000000ULL,
+		/* The patch level KVM on AMD starts vCPUs with. */
+		.microcode_version = 0x01000065,
 	};
 }
 
