@@ -64,6 +64,7 @@ static const struct stats_desc vcpu_stats_desc[] = {
 	VCPU_STATS_DESC(irq_injections)
 	VCPU_STATS_DESC(nmi_injections)
 	VCPU_STATS_DESC(pf_guest)
+	VCPU_STATS_DESC(reinjections)
 	VCPU_STATS_DESC(req_event)
 	VCPU_STATS_DESC(shutdowns)
 };

@@ -43,6 +43,7 @@ struct minikvm_vcpu_stat {
 	u64 irq_injections;
 	u64 nmi_injections;
 	u64 pf_guest;			/* #PF given to the guest */
+	u64 reinjections;		/* events an exit interrupted */
 	u64 req_event;			/* event injection evaluated */
 	u64 shutdowns;
 };

@@ -246,6 +246,8 @@ int svm_handle_exit(struct minikvm_vcpu *vcpu)
 	struct vcpu_svm *svm = to_svm(vcpu);
 	u32 code = svm->exit_code;
 
+	if (svm->vmcb->control.exit_int_info & SVM_EXITINTINFO_VALID)
+		vcpu->stat.reinjections++;
 	svm_complete_interrupts(svm);
 	if (code == (u32)SVM_EXIT_ERR)
 		return handle_entry_failure(svm);
