@@ -8,7 +8,7 @@
  * The supported table is truthful: it lists only features that run
  * natively in the guest with nothing left for minikvm to emulate, or that
  * minikvm emulates.  No local APIC, MTRRs, machine-check banks, PMU,
- * protection keys, speculation-control MSRs, RDPID or nested SVM.
+ * protection keys, speculation-control MSRs or nested SVM.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -112,11 +112,12 @@ static const struct {
 				 BIT(30) | BIT(31))
 /*
  * Leaf 7 ECX: AVX512_VBMI, UMIP, AVX512_VBMI2, GFNI, VAES, VPCLMULQDQ,
- * AVX512_VNNI, AVX512_BITALG, AVX512_VPOPCNTDQ, MOVDIRI, MOVDIR64B.
+ * AVX512_VNNI, AVX512_BITALG, AVX512_VPOPCNTDQ, RDPID (TSC_AUX is the
+ * guest's while it runs), MOVDIRI, MOVDIR64B.
  */
 #define LEAF7_ECX	(BIT(1) | BIT(2) | BIT(6) | BIT(8) | BIT(9) | \
-			 BIT(10) | BIT(11) | BIT(12) | BIT(14) | BIT(27) | \
-			 BIT(28))
+			 BIT(10) | BIT(11) | BIT(12) | BIT(14) | BIT(22) | \
+			 BIT(27) | BIT(28))
 #define LEAF7_ECX_AVX512	(BIT(1) | BIT(6) | BIT(11) | BIT(12) | BIT(14))
 /* Leaf 7 EDX: FSRM, SERIALIZE. */
 #define LEAF7_EDX	(BIT(4) | BIT(14))

@@ -119,26 +119,56 @@ int minikvm_set_tsc_khz(u32 khz)
 	return delta * 1000000 <= host * TSC_TOLERANCE_PPM ? 0 : -EINVAL;
 }
 
+/* May the guest read TSC_AUX without an exit (RDTSCP, RDPID)? */
+static bool guest_reads_tsc_aux(struct minikvm_vcpu *vcpu)
+{
+	struct minikvm_cpuid *c = &vcpu->cpuid;
+
+	return minikvm_cpuid_has(c, MINIKVM_GUEST_RDTSCP) ||
+	       minikvm_cpuid_has(c, MINIKVM_GUEST_RDPID);
+}
+
 /**
- * minikvm_emulate_rdtscp - the RDTSCP intercept: TSC and TSC_AUX.
+ * minikvm_load_guest_tsc_aux - put the guest's TSC_AUX in the MSR.
+ * @vcpu: the vCPU.
+ * @host: where the host's value is kept for minikvm_put_guest_tsc_aux().
+ *
+ * RDTSCP and RDPID read the MSR directly, so a guest that has them sees
+ * its own value while it runs.  The host's (the CPU number, for getcpu())
+ * is back before IRQs are enabled.
+ *
+ * Context: IRQs disabled.
+ * Return: whether the MSR was switched.
+ */
+bool minikvm_load_guest_tsc_aux(struct minikvm_vcpu *vcpu, u64 *host)
+{
+	lockdep_assert_irqs_disabled();
+
+	if (!guest_reads_tsc_aux(vcpu))
+		return false;
+	rdmsrl(MSR_TSC_AUX, *host);
+	if (*host == vcpu->msrs.tsc_aux)
+		return false;
+	wrmsrl(MSR_TSC_AUX, vcpu->msrs.tsc_aux);
+	return true;
+}
+
+void minikvm_put_guest_tsc_aux(bool loaded, u64 host)
+{
+	lockdep_assert_irqs_disabled();
+
+	if (loaded)
+		wrmsrl(MSR_TSC_AUX, host);
+}
+
+/**
+ * minikvm_emulate_rdtscp - RDTSCP intercepted: the guest CPUID lacks it.
  * @vcpu: the vCPU.
  *
- * The backend intercepts RDTSCP so that the guest's TSC_AUX never has to
- * be loaded into the host's MSR.
- *
- * Return: MINIKVM_EXIT_RESUME.
+ * Return: MINIKVM_EXIT_RESUME, with #UD queued.
  */
 int minikvm_emulate_rdtscp(struct minikvm_vcpu *vcpu)
 {
-	u64 tsc;
-
-	if (!minikvm_cpuid_has(&vcpu->cpuid, MINIKVM_GUEST_RDTSCP)) {
-		minikvm_inject_ud(vcpu);
-		return MINIKVM_EXIT_RESUME;
-	}
-	tsc = minikvm_read_guest_tsc(vcpu);
-	vcpu->regs[MINIKVM_REG_RAX] = (u32)tsc;
-	vcpu->regs[MINIKVM_REG_RDX] = tsc >> 32;
-	vcpu->regs[MINIKVM_REG_RCX] = (u32)vcpu->msrs.tsc_aux;
-	return minikvm_skip_emulated_instruction(vcpu);
+	minikvm_inject_ud(vcpu);
+	return MINIKVM_EXIT_RESUME;
 }

@@ -38,6 +38,8 @@ u64 minikvm_read_guest_tsc(struct minikvm_vcpu *vcpu);
 void minikvm_write_tsc(struct minikvm_vcpu *vcpu, u64 data,
 		       bool host_initiated);
 void minikvm_adjust_tsc_offset(struct minikvm_vcpu *vcpu, s64 adjustment);
+bool minikvm_load_guest_tsc_aux(struct minikvm_vcpu *vcpu, u64 *host);
+void minikvm_put_guest_tsc_aux(bool loaded, u64 host);
 int minikvm_get_tsc_khz(void);
 int minikvm_set_tsc_khz(u32 khz);
 

@@ -252,7 +252,8 @@ static void inject_events(struct minikvm_vcpu *vcpu, bool *req_immediate_exit)
 static void run_guest_irqoff(struct minikvm_vcpu *vcpu,
 			     bool req_immediate_exit)
 {
-	bool xcr0_loaded;
+	bool xcr0_loaded, tsc_aux_loaded;
+	u64 host_tsc_aux = 0;
 
 	/* An event must wait for the one being delivered: exit right after. */
 	if (req_immediate_exit) {
@@ -265,7 +266,9 @@ static void run_guest_irqoff(struct minikvm_vcpu *vcpu,
 
 	vcpu->has_run = true;
 	xcr0_loaded = minikvm_load_guest_xcr0(vcpu);
+	tsc_aux_loaded = minikvm_load_guest_tsc_aux(vcpu, &host_tsc_aux);
 	minikvm_x86_call(vcpu_run)(vcpu);
+	minikvm_put_guest_tsc_aux(tsc_aux_loaded, host_tsc_aux);
 	minikvm_put_guest_xcr0(vcpu, xcr0_loaded);
 }
 

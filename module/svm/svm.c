@@ -262,6 +262,17 @@ static void init_vmcb_save(struct vcpu_svm *svm)
 	s->efer = svm->vcpu.efer | EFER_SVME;
 }
 
+/* RDTSCP runs natively (on the guest's TSC_AUX) if the guest CPUID has it. */
+static void svm_vcpu_after_set_cpuid(struct minikvm_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+
+	if (minikvm_cpuid_has(&vcpu->cpuid, MINIKVM_GUEST_RDTSCP))
+		svm_clr_intercept(svm, INTERCEPT_RDTSCP);
+	else
+		svm_set_intercept(svm, INTERCEPT_RDTSCP);
+}
+
 static void svm_vcpu_reset(struct minikvm_vcpu *vcpu)
 {
 	struct vcpu_svm *svm = to_svm(vcpu);
@@ -269,16 +280,12 @@ static void svm_vcpu_reset(struct minikvm_vcpu *vcpu)
 	memset(svm->vmcb, 0, PAGE_SIZE);
 	init_vmcb_control(svm);
 	init_vmcb_save(svm);
+	svm_vcpu_after_set_cpuid(vcpu);
 	svm->asid_cpu = -1;
 	svm->nmi_masked = false;
 	svm->awaiting_iret_completion = false;
 	svm->nmi_singlestep = false;
 	svm->dr_passthrough = false;
-}
-
-/* RDTSCP is always intercepted; nothing depends on the guest CPUID. */
-static void svm_vcpu_after_set_cpuid(struct minikvm_vcpu *vcpu)
-{
 }
 
 /* ------------------------------------------------------------------ */
