@@ -9,6 +9,15 @@
 #include <linux/mm.h>
 #include <linux/version.h>
 #include <linux/kvm.h>
+#include <linux/smp.h>
+
+/*
+ * smp_send_reschedule() records a tracepoint since 6.3; its header must
+ * be included by the caller (the tracepoint itself is exported).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#include <trace/events/ipi.h>
+#endif
 
 /* EFER.SVME and VM_CR.SVMDIS: named in 6.1's headers, not in 6.12's. */
 #ifndef SVM_VM_CR_SVM_DIS_MASK
@@ -23,6 +32,36 @@
 #define minikvm_run_immediate_exit(run) READ_ONCE((run)->immediate_exit__unsafe)
 #else
 #define minikvm_run_immediate_exit(run) READ_ONCE((run)->immediate_exit)
+#endif
+
+/*
+ * uapi that 6.1's <linux/kvm.h> lacks, with the values of 6.12's: the
+ * memslot ioctl the 6.12 selftests always use, and mask names.
+ */
+#ifndef KVM_SET_USER_MEMORY_REGION2
+struct kvm_userspace_memory_region2 {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 memory_size;
+	__u64 userspace_addr;
+	__u64 guest_memfd_offset;
+	__u32 guest_memfd;
+	__u32 pad1;
+	__u64 pad2[14];
+};
+
+#define KVM_SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, \
+					 struct kvm_userspace_memory_region2)
+#define KVM_CAP_USER_MEMORY2	231
+#endif
+#ifndef KVM_MEM_GUEST_MEMFD
+#define KVM_MEM_GUEST_MEMFD	BIT(2)
+#endif
+#ifndef KVM_MSR_EXIT_REASON_VALID_MASK
+#define KVM_MSR_EXIT_REASON_VALID_MASK	(KVM_MSR_EXIT_REASON_INVAL |	\
+					 KVM_MSR_EXIT_REASON_UNKNOWN |	\
+					 KVM_MSR_EXIT_REASON_FILTER)
 #endif
 
 /*

@@ -237,7 +237,7 @@ int minikvm_vm_ioctl_clear_dirty_log(struct minikvm_vm *vm,
 }
 
 /**
- * minikvm_vm_ioctl_enable_cap - KVM_ENABLE_CAP on the VM fd.
+ * minikvm_vm_enable_dirty_log_cap - KVM_ENABLE_CAP of the dirty log.
  * @vm: the VM.
  * @cap: the argument, copied from userspace.
  *
@@ -247,8 +247,8 @@ int minikvm_vm_ioctl_clear_dirty_log(struct minikvm_vm *vm,
  *
  * Return: 0, or -EINVAL for anything else (as KVM for an unknown cap).
  */
-int minikvm_vm_ioctl_enable_cap(struct minikvm_vm *vm,
-				const struct kvm_enable_cap *cap)
+int minikvm_vm_enable_dirty_log_cap(struct minikvm_vm *vm,
+				    const struct kvm_enable_cap *cap)
 {
 	u64 allowed = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
 

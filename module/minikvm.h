@@ -18,6 +18,11 @@
 #include <asm/fpu/types.h>
 
 #include "types.h"
+#include "cpuid.h"
+#include "events.h"
+#include "msr.h"
+#include "stats.h"
+#include "tsc.h"
 #include "mmu/mmu.h"
 
 /* Limits: the same numbers stock KVM x86 advertises. */
@@ -100,39 +105,46 @@ struct minikvm_memslot_index {
 	unsigned long nr_pages;		/* sum of npages of all slots */
 };
 
-/* vCPU requests, bits in vcpu->requests: set by anyone, consumed by the vCPU. */
-#define MINIKVM_REQ_TLB_FLUSH	0
-#define MINIKVM_REQ_MMU_RELOAD	1	/* the root is invalid: load another */
+/*
+ * vCPU requests, bits in vcpu->requests: set by anyone with
+ * minikvm_make_request(), consumed by the vCPU before it enters the guest.
+ * Any bit set keeps the vCPU from entering until it has been handled.
+ */
+#define MINIKVM_REQ_TLB_FLUSH		0	/* flush the vCPU's guest TLB */
+#define MINIKVM_REQ_EVENT		1	/* re-evaluate event injection */
+#define MINIKVM_REQ_NMI			2	/* KVM_NMI queued an NMI */
+#define MINIKVM_REQ_TRIPLE_FAULT	3	/* shut down at the next entry */
+#define MINIKVM_REQ_MMU_RELOAD		4	/* the root is invalid: load another */
 
 enum minikvm_vcpu_mode {
 	MINIKVM_OUTSIDE_GUEST_MODE,
 	MINIKVM_IN_GUEST_MODE,
 };
 
-/* An exit to userspace for port I/O that KVM_RUN must complete (IN). */
+/*
+ * An exit to userspace for port I/O, completed at the next KVM_RUN: the
+ * instruction at @rip ends at @next_rip, and an IN takes its data then.
+ */
 struct minikvm_pio {
-	bool pending_in;
+	bool in;
 	u8 size;
 	u16 port;
+	u64 rip;
+	u64 next_rip;
 };
 
-/* One queued exception, injected at the next entry. */
-struct minikvm_exception {
-	bool pending;
-	bool has_error_code;
-	u8 vector;
-	u32 error_code;
-};
+/* vcpu->mp_state: without an in-kernel local APIC always RUNNABLE. */
 
 /**
  * struct minikvm_vcpu - the vendor-neutral part of a vCPU.
  * @mutex: serializes the vCPU's ioctls; held for the whole of KVM_RUN.
  * @mode: IN_GUEST_MODE while between the last request check and the exit;
- *	written by the vCPU thread, read by minikvm_make_all_vcpus_request().
+ *	written by the vCPU thread, read by minikvm_make_request().
  * @requests: MINIKVM_REQ_* bits; set with set_bit() by any thread, cleared by
  *	the vCPU thread with test_and_clear_bit().
+ * @cpu: the host CPU the vCPU last entered the guest on, -1 before.
  *
- * Fields below @mutex are only touched by the thread holding @mutex.
+ * Fields below @cpu are only touched by the thread holding @mutex.
  */
 struct minikvm_vcpu {
 	struct minikvm_vm *vm;
@@ -143,16 +155,37 @@ struct minikvm_vcpu {
 	struct mutex mutex;		/* serializes the vCPU's ioctls */
 	int mode;
 	unsigned long requests;
-	int cpu;			/* last host CPU it ran on, -1 before */
+	int cpu;
 
 	u64 regs[MINIKVM_NR_GPRS];
 	u64 rip;
 	u64 rflags;
+	u64 efer;			/* the guest's view; no SVME */
+	u64 cr8;			/* the TPR: no local APIC, so just CR8 */
 	u64 apic_base;			/* no local APIC yet: just stored */
+	u64 xcr0;
+	u64 db[4];			/* DR0-3 */
+	u64 dr6;
+	u64 dr7;
+	u64 tsc_offset;			/* guest TSC = host TSC + tsc_offset */
+	struct minikvm_vcpu_msrs msrs;
+
+	struct minikvm_queued_exception exception;
+	struct minikvm_queued_interrupt interrupt;
+	bool nmi_injected;		/* in flight, or interrupted */
+	u8 nmi_pending;			/* not yet injected, at most 2 */
+	atomic_t nmi_queued;		/* KVM_NMI, folded into nmi_pending */
+
+	u32 mp_state;
+	bool has_run;			/* KVM_RUN was called at least once */
+	/* Finishes an exit to userspace at the next KVM_RUN (MSR exits). */
+	int (*complete_userspace_exit)(struct minikvm_vcpu *vcpu);
 
 	struct minikvm_pio pio;
-	struct minikvm_exception exception;
+	struct minikvm_cpuid cpuid;
 	struct fpu_guest guest_fpu;
+	struct minikvm_vcpu_stat stat;
+	char stats_id[MINIKVM_STATS_NAME_SIZE];
 
 	struct minikvm_vcpu_mmu mmu;
 };
@@ -171,6 +204,8 @@ struct minikvm_vcpu {
  * @manual_dirty_log_protect: KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags, under
  *	@slots_lock.
  * @bugged: set by MINIKVM_BUG_ON(); every later ioctl fails with -EIO.
+ * @msr_filter: KVM_X86_SET_MSR_FILTER's filter, or NULL; RCU-protected.
+ * @user_space_msr_mask: which failed guest MSR accesses exit to userspace.
  */
 struct minikvm_vm {
 	refcount_t users;
@@ -188,6 +223,12 @@ struct minikvm_vm {
 
 	struct minikvm_mmu mmu;
 	bool bugged;
+
+	struct minikvm_msr_filter __rcu *msr_filter;	/* vm->lock to replace */
+	u32 user_space_msr_mask;	/* KVM_MSR_EXIT_REASON_*, vm->lock */
+	struct minikvm_vm_tsc tsc;
+	struct minikvm_vm_stat stat;
+	char stats_id[MINIKVM_STATS_NAME_SIZE];
 };
 
 /*
@@ -203,7 +244,7 @@ struct minikvm_vm {
 	unlikely(__ret);						\
 })
 
-/* main.c */
+/* caps.c */
 long minikvm_check_extension(struct minikvm_vm *vm, long ext);
 
 /* virt.c */
@@ -215,6 +256,8 @@ int minikvm_dev_ioctl_create_vm(unsigned long type);
 void minikvm_vm_get(struct minikvm_vm *vm);
 void minikvm_vm_put(struct minikvm_vm *vm);
 void minikvm_make_all_vcpus_request(struct minikvm_vm *vm, int req);
+void minikvm_make_request(struct minikvm_vcpu *vcpu, int req);
+void minikvm_vcpu_kick(struct minikvm_vcpu *vcpu);
 
 /* The current memslots, for a reader holding vm->srcu or vm->slots_lock. */
 static inline struct minikvm_memslots *minikvm_memslots(struct minikvm_vm *vm)
@@ -241,19 +284,24 @@ int minikvm_vm_ioctl_get_dirty_log(struct minikvm_vm *vm,
 				   const struct kvm_dirty_log *log);
 int minikvm_vm_ioctl_clear_dirty_log(struct minikvm_vm *vm,
 				     const struct kvm_clear_dirty_log *log);
-int minikvm_vm_ioctl_enable_cap(struct minikvm_vm *vm,
-				const struct kvm_enable_cap *cap);
+int minikvm_vm_enable_dirty_log_cap(struct minikvm_vm *vm,
+				    const struct kvm_enable_cap *cap);
 
 /* vcpu.c */
 int minikvm_vm_ioctl_create_vcpu(struct minikvm_vm *vm, unsigned long id);
 void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu);
+void minikvm_vcpu_reset(struct minikvm_vcpu *vcpu, bool init_event);
 
 /* x86.c */
 int minikvm_vcpu_ioctl_run(struct minikvm_vcpu *vcpu);
-void minikvm_queue_exception(struct minikvm_vcpu *vcpu, u8 vector,
-			     bool has_error_code, u32 error_code);
-int minikvm_exit_pio(struct minikvm_vcpu *vcpu, bool in, u16 port, u8 size);
+int minikvm_exit_pio(struct minikvm_vcpu *vcpu, bool in, u16 port, u8 size,
+		     u64 next_rip);
 int minikvm_exit_internal_error(struct minikvm_vcpu *vcpu, u32 suberror,
 				u64 data0, u64 data1);
+
+static inline bool minikvm_check_request(struct minikvm_vcpu *vcpu, int req)
+{
+	return test_and_clear_bit(req, &vcpu->requests);
+}
 
 #endif /* MINIKVM_MODULE_MINIKVM_H */

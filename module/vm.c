@@ -14,6 +14,7 @@
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "minikvm.h"
 #include "x86.h"
 
@@ -41,6 +42,7 @@ static void minikvm_vm_destroy(struct minikvm_vm *vm)
 
 	minikvm_mmu_destroy(vm);
 	minikvm_memslots_free(vm);
+	minikvm_msr_filter_free(vm);
 	mmdrop(vm->mm);
 	kfree(vm);
 }
@@ -57,6 +59,36 @@ static void minikvm_kick_nop(void *unused)
 
 /* The CPUs to interrupt, per requesting CPU (used with preemption off). */
 static DEFINE_PER_CPU(struct cpumask, minikvm_kick_mask);
+
+/**
+ * minikvm_vcpu_kick - make @vcpu leave the guest soon, without waiting.
+ * @vcpu: the vCPU.
+ *
+ * Same protocol as minikvm_make_all_vcpus_request(): the caller set a
+ * request first, so a vCPU not in guest mode sees it before it enters.
+ * The reschedule IPI exits the guest; the vCPU then handles its requests.
+ */
+void minikvm_vcpu_kick(struct minikvm_vcpu *vcpu)
+{
+	int cpu, me;
+
+	/* Pairs with smp_mb() in enter_guest(). */
+	smp_mb__after_atomic();
+	if (READ_ONCE(vcpu->mode) != MINIKVM_IN_GUEST_MODE)
+		return;
+	cpu = READ_ONCE(vcpu->cpu);
+	me = get_cpu();
+	if (cpu != me && cpu >= 0 && cpu_online(cpu))
+		smp_send_reschedule(cpu);
+	put_cpu();
+}
+
+/* Set @req on @vcpu from any thread and kick it out of the guest. */
+void minikvm_make_request(struct minikvm_vcpu *vcpu, int req)
+{
+	set_bit(req, &vcpu->requests);
+	minikvm_vcpu_kick(vcpu);
+}
 
 /**
  * minikvm_make_all_vcpus_request - set @req on every vCPU and wait until
@@ -87,6 +119,9 @@ void minikvm_make_all_vcpus_request(struct minikvm_vm *vm, int req)
 	me = get_cpu();
 	cpus = this_cpu_ptr(&minikvm_kick_mask);
 	cpumask_clear(cpus);
+	if (req == MINIKVM_REQ_TLB_FLUSH)
+		WRITE_ONCE(vm->stat.remote_tlb_flush_requests,
+			   vm->stat.remote_tlb_flush_requests + 1);
 
 	rcu_read_lock();
 	xa_for_each(&vm->vcpus, id, vcpu) {
@@ -140,13 +175,51 @@ static long minikvm_vm_ioctl_clear_log(struct minikvm_vm *vm, void __user *argp)
 	return minikvm_vm_ioctl_clear_dirty_log(vm, &log);
 }
 
+/* KVM_SET_USER_MEMORY_REGION2: the same, without guest_memfd. */
+static long minikvm_vm_ioctl_set_region2(struct minikvm_vm *vm,
+					 void __user *argp)
+{
+	struct kvm_userspace_memory_region2 mem2;
+	struct kvm_userspace_memory_region mem;
+
+	if (copy_from_user(&mem2, argp, sizeof(mem2)))
+		return -EFAULT;
+	mem = (struct kvm_userspace_memory_region) {
+		.slot = mem2.slot,
+		.flags = mem2.flags,
+		.guest_phys_addr = mem2.guest_phys_addr,
+		.memory_size = mem2.memory_size,
+		.userspace_addr = mem2.userspace_addr,
+	};
+	return minikvm_vm_ioctl_set_memory_region(vm, &mem);
+}
+
+/* KVM_CAP_X86_USER_SPACE_MSR: which failed MSR accesses exit to userspace. */
+static long vm_enable_user_space_msr(struct minikvm_vm *vm,
+				     const struct kvm_enable_cap *cap)
+{
+	if (cap->flags || (cap->args[0] & ~KVM_MSR_EXIT_REASON_VALID_MASK))
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	WRITE_ONCE(vm->user_space_msr_mask, cap->args[0]);
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+
+/*
+ * KVM_ENABLE_CAP on the VM: KVM_CAP_X86_USER_SPACE_MSR and
+ * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2.
+ * Return: 0, or -EINVAL for flags, another capability or bad arguments.
+ */
 static long minikvm_vm_ioctl_cap(struct minikvm_vm *vm, void __user *argp)
 {
 	struct kvm_enable_cap cap;
 
 	if (copy_from_user(&cap, argp, sizeof(cap)))
 		return -EFAULT;
-	return minikvm_vm_ioctl_enable_cap(vm, &cap);
+	if (cap.cap == KVM_CAP_X86_USER_SPACE_MSR)
+		return vm_enable_user_space_msr(vm, &cap);
+	return minikvm_vm_enable_dirty_log_cap(vm, &cap);
 }
 
 static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,
@@ -163,6 +236,8 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return minikvm_vm_ioctl_create_vcpu(vm, arg);
 	case KVM_SET_USER_MEMORY_REGION:
 		return minikvm_vm_ioctl_set_region(vm, argp);
+	case KVM_SET_USER_MEMORY_REGION2:
+		return minikvm_vm_ioctl_set_region2(vm, argp);
 	case KVM_CHECK_EXTENSION:
 		return minikvm_check_extension(vm, arg);
 	case KVM_GET_DIRTY_LOG:
@@ -171,6 +246,14 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return minikvm_vm_ioctl_clear_log(vm, argp);
 	case KVM_ENABLE_CAP:
 		return minikvm_vm_ioctl_cap(vm, argp);
+	case KVM_X86_SET_MSR_FILTER:
+		return minikvm_vm_ioctl_set_msr_filter(vm, argp);
+	case KVM_GET_STATS_FD:
+		return minikvm_vm_ioctl_get_stats_fd(vm);
+	case KVM_GET_TSC_KHZ:
+		return minikvm_get_tsc_khz();
+	case KVM_SET_TSC_KHZ:
+		return minikvm_set_tsc_khz(arg);
 	default:
 		return -ENOTTY;
 	}
@@ -204,6 +287,9 @@ static struct minikvm_vm *minikvm_vm_alloc(void)
 		kfree(vm);
 		return NULL;
 	}
+	minikvm_vm_tsc_init(vm);
+	snprintf(vm->stats_id, sizeof(vm->stats_id), "kvm-%d",
+		 task_pid_nr(current));
 	return vm;
 }
 

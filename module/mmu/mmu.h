@@ -37,7 +37,7 @@ struct minikvm_memslot;
 struct minikvm_mmu_page;
 
 /* VM-wide statistics (debugfs names in stats.c). */
-enum minikvm_vm_stat {
+enum minikvm_mmu_vm_stat {
 	MMU_STAT_PAGES_4K,		/* leaf sptes mapping 4 KiB */
 	MMU_STAT_PAGES_2M,		/* ... 2 MiB */
 	MMU_STAT_PAGES_1G,		/* ... 1 GiB */
@@ -52,7 +52,7 @@ enum minikvm_vm_stat {
 };
 
 /* Per-vCPU statistics, summed over the VM's vCPUs in debugfs. */
-enum minikvm_vcpu_stat {
+enum minikvm_mmu_vcpu_stat {
 	MMU_STAT_PF_TAKEN,		/* TDP faults handled */
 	MMU_STAT_PF_FIXED,		/* ... fixed by the slow path */
 	MMU_STAT_PF_FAST,		/* ... fixed by the fast path */
@@ -86,7 +86,7 @@ enum minikvm_vcpu_stat {
  * @mn_active_invalidate_count: invalidations between start and end.
  * @mn_memslots_update_wq: a memslot update waits here for that count to
  *	drop to zero.
- * @stats: enum minikvm_vm_stat counters.
+ * @stats: enum minikvm_mmu_vm_stat counters.
  * @debugfs: the VM's debugfs directory, or NULL.
  * @stat_files: what its files point to (stats.c).
  */
@@ -119,7 +119,7 @@ struct minikvm_mmu {
  * @cache: page tables allocated before mmu_lock is taken, so that a
  *	fault never allocates under it.
  * @nr_cached: how many of @cache are filled.
- * @stats: enum minikvm_vcpu_stat counters, written by the vCPU thread,
+ * @stats: enum minikvm_mmu_vcpu_stat counters, written by the vCPU thread,
  *	read locklessly by debugfs.
  */
 struct minikvm_vcpu_mmu {

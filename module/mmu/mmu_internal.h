@@ -139,7 +139,7 @@ enum {
 };
 
 /* Statistics, see stats.c. */
-static inline void mmu_stat_add(struct minikvm_vm *vm, enum minikvm_vm_stat s,
+static inline void mmu_stat_add(struct minikvm_vm *vm, enum minikvm_mmu_vm_stat s,
 				s64 n)
 {
 	atomic64_add(n, &vm->mmu.stats[s]);
@@ -147,7 +147,7 @@ static inline void mmu_stat_add(struct minikvm_vm *vm, enum minikvm_vm_stat s,
 
 /* Only the vCPU's own thread writes its counters: no atomics needed. */
 static inline void vcpu_stat_inc(struct minikvm_vcpu *vcpu,
-				 enum minikvm_vcpu_stat s)
+				 enum minikvm_mmu_vcpu_stat s)
 {
 	WRITE_ONCE(vcpu->mmu.stats[s], vcpu->mmu.stats[s] + 1);
 }

@@ -24,24 +24,6 @@
 
 #define SZ_1M	(1ULL << 20)
 
-/* Asserts that @cmd failed with -1 and errno == @expected. */
-#define EXPECT_ERRNO(expected, cmd)                                          \
-	do {                                                                 \
-		int __rc = (cmd);                                            \
-		ASSERT_EQ(-1, __rc);                                         \
-		EXPECT_EQ(expected, errno)                                   \
-			TH_LOG("errno %d (%s)", errno, strerror(errno));     \
-	} while (0)
-
-/* A page that faults on any access: a certainly-bad user pointer. */
-static void *fault_page(void)
-{
-	void *p = mmap(NULL, PAGE_SIZE, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
 static int set_region(int vm_fd, uint32_t slot, uint32_t flags, uint64_t gpa,
 		      uint64_t size, uint64_t hva)
 {
