@@ -13,6 +13,12 @@
 /* KVM's limit on the entries of one CPUID table. */
 #define MINIKVM_MAX_CPUID_ENTRIES	256
 
+/* CPUID bits KVM keeps in step with vCPU state. */
+#define MINIKVM_CPUID_1_ECX_OSXSAVE	BIT(27)
+#define MINIKVM_CPUID_1_EDX_APIC	BIT(9)
+#define MINIKVM_CPUID_D1_EAX_XSAVEC	BIT(1)
+#define MINIKVM_CPUID_D1_EAX_XSAVES	BIT(3)
+
 /* Guest features other code asks about: see guest_feature_bits in cpuid.c. */
 enum minikvm_guest_feature {
 	MINIKVM_GUEST_LM,
@@ -62,14 +68,22 @@ struct minikvm_cpuid {
 
 struct minikvm_vcpu;
 
-/* What minikvm virtualizes, from the host's CPUID; set at module load. */
+/* cpuid_supported.c: what minikvm virtualizes, from the host's CPUID. */
 extern u64 minikvm_supported_xcr0;
 
 int minikvm_cpuid_init(void);
+bool minikvm_cpuid_supported(enum minikvm_guest_feature feature);
+int minikvm_dev_ioctl_get_supported_cpuid(struct kvm_cpuid2 __user *argp);
+u32 minikvm_xstate_size(u64 xcr0, bool compacted);
+
+/* cpuid.c: a vCPU's table. */
+struct kvm_cpuid_entry2 *minikvm_cpuid_find(struct kvm_cpuid_entry2 *entries,
+					    int nent, u32 function, u32 index);
+void minikvm_cpuid_features(struct kvm_cpuid_entry2 *entries, int nent,
+			    unsigned long *features);
 void minikvm_vcpu_cpuid_init(struct minikvm_vcpu *vcpu);
 void minikvm_vcpu_cpuid_free(struct minikvm_vcpu *vcpu);
 
-int minikvm_dev_ioctl_get_supported_cpuid(struct kvm_cpuid2 __user *argp);
 int minikvm_vcpu_ioctl_set_cpuid(struct minikvm_vcpu *vcpu,
 				 struct kvm_cpuid __user *argp);
 int minikvm_vcpu_ioctl_set_cpuid2(struct minikvm_vcpu *vcpu,
@@ -79,7 +93,6 @@ int minikvm_vcpu_ioctl_get_cpuid2(struct minikvm_vcpu *vcpu,
 
 int minikvm_emulate_cpuid(struct minikvm_vcpu *vcpu);
 u32 minikvm_cpuid_signature(struct minikvm_vcpu *vcpu);
-u32 minikvm_xstate_size(u64 xcr0, bool compacted);
 
 static inline bool minikvm_cpuid_has(const struct minikvm_cpuid *cpuid,
 				     enum minikvm_guest_feature feature)

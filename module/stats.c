@@ -19,19 +19,30 @@
 
 #include "minikvm.h"
 
-/* One descriptor as it appears in the file: the struct, then its name. */
+/*
+ * One descriptor as it appears in the file: struct kvm_stats_desc with its
+ * name inline.  (The kernel's own struct has the name inline in 6.12 and
+ * as a flexible array in 6.1, so the layout is spelled out here.)
+ */
 struct stats_desc {
-	struct kvm_stats_desc desc;
+	u32 flags;
+	s16 exponent;
+	u16 size;
+	u32 offset;
+	u32 bucket_size;
 	char name[MINIKVM_STATS_NAME_SIZE];
 };
 
+static_assert(offsetof(struct stats_desc, offset) ==
+	      offsetof(struct kvm_stats_desc, offset));
+static_assert(offsetof(struct stats_desc, name) ==
+	      offsetof(struct kvm_stats_desc, name));
+
 #define STATS_DESC(stype, field) {					\
-	.desc = {							\
-		.flags = KVM_STATS_TYPE_CUMULATIVE |			\
-			 KVM_STATS_UNIT_NONE | KVM_STATS_BASE_POW10,	\
-		.size = 1,						\
-		.offset = offsetof(stype, field),			\
-	},								\
+	.flags = KVM_STATS_TYPE_CUMULATIVE | KVM_STATS_UNIT_NONE |	\
+		 KVM_STATS_BASE_POW10,					\
+	.size = 1,							\
+	.offset = offsetof(stype, field),				\
 	.name = #field,							\
 },
 
@@ -69,8 +80,6 @@ static const struct stats_desc vcpu_stats_desc[] = {
 	VCPU_STATS_DESC(shutdowns)
 };
 
-static_assert(sizeof(struct stats_desc) ==
-	      sizeof(struct kvm_stats_desc) + MINIKVM_STATS_NAME_SIZE);
 /* Every counter has exactly one descriptor. */
 static_assert(sizeof(struct minikvm_vm_stat) ==
 	      ARRAY_SIZE(vm_stats_desc) * sizeof(u64));

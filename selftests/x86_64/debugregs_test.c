@@ -173,6 +173,12 @@ static void guest_write_watched(void)
 {
 	GUEST_SET_DR(7, DR7_WRITE8_0);
 	watched = 1;
+	/*
+	 * Disarm before exiting: QEMU's CPU keeps the watchpoint of a DR7
+	 * that VMRUN/#VMEXIT swap without MOV DR, and a later L1 hypervisor
+	 * run (stock KVM's turn in the same boot) can crash QEMU on it.
+	 */
+	GUEST_SET_DR(7, DR7_RESET);
 	GUEST_SYNC(db_count);
 	GUEST_ASSERT(db_dr6 & DR6_B0);
 	GUEST_DONE();

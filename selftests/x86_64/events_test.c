@@ -315,7 +315,9 @@ TEST_F(events, excess_nmis_collapse)
 	for (i = 0; i < 5; i++)
 		ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_NMI));
 	ASSERT_EQ(0, get_events(self->vcpu, &e));
-	EXPECT_EQ(2, e.nmi.pending);
+	/* 6.12 reports the count, 6.1 whether any is pending. */
+	EXPECT_LE(1, e.nmi.pending);
+	EXPECT_GE(2, e.nmi.pending);
 	vcpu_expect_sync(self->vcpu, 2);
 }
 
