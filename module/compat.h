@@ -7,9 +7,17 @@
 #define MINIKVM_MODULE_COMPAT_H
 
 #include <linux/mm.h>
-#include <linux/mmap_lock.h>
 #include <linux/version.h>
 #include <linux/kvm.h>
+#include <linux/smp.h>
+
+/*
+ * smp_send_reschedule() records a tracepoint since 6.3; its header must
+ * be included by the caller (the tracepoint itself is exported).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#include <trace/events/ipi.h>
+#endif
 
 /* EFER.SVME and VM_CR.SVMDIS: named in 6.1's headers, not in 6.12's. */
 #ifndef SVM_VM_CR_SVM_DIS_MASK
@@ -27,24 +35,40 @@
 #endif
 
 /*
- * Pin one user page for as long as the MMU maps it (FOLL_LONGTERM).  6.1's
- * pin_user_pages_unlocked() refuses FOLL_LONGTERM (it cannot drop mmap_lock
- * then), so 6.1 takes mmap_lock and uses pin_user_pages(), whose last
- * argument went away in 6.5.  Return: as pin_user_pages().
+ * uapi that 6.1's <linux/kvm.h> lacks, with the values of 6.12's: the
+ * memslot ioctl the 6.12 selftests always use, and mask names.
  */
-static inline long minikvm_pin_user_page(unsigned long hva, unsigned int flags,
-					 struct page **page)
-{
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
-	long n;
+#ifndef KVM_SET_USER_MEMORY_REGION2
+struct kvm_userspace_memory_region2 {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 memory_size;
+	__u64 userspace_addr;
+	__u64 guest_memfd_offset;
+	__u32 guest_memfd;
+	__u32 pad1;
+	__u64 pad2[14];
+};
 
-	mmap_read_lock(current->mm);
-	n = pin_user_pages(hva, 1, flags | FOLL_LONGTERM, page, NULL);
-	mmap_read_unlock(current->mm);
-	return n;
-#else
-	return pin_user_pages_unlocked(hva, 1, page, flags | FOLL_LONGTERM);
+#define KVM_SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, \
+					 struct kvm_userspace_memory_region2)
+#define KVM_CAP_USER_MEMORY2	231
 #endif
-}
+#ifndef KVM_MEM_GUEST_MEMFD
+#define KVM_MEM_GUEST_MEMFD	BIT(2)
+#endif
+#ifndef KVM_MSR_EXIT_REASON_VALID_MASK
+#define KVM_MSR_EXIT_REASON_VALID_MASK	(KVM_MSR_EXIT_REASON_INVAL |	\
+					 KVM_MSR_EXIT_REASON_UNKNOWN |	\
+					 KVM_MSR_EXIT_REASON_FILTER)
+#endif
+
+/*
+ * MMU notifiers: the callbacks minikvm implements have the same signature
+ * in 6.1 and 6.12.  6.1 also has change_pte(), which minikvm leaves NULL:
+ * the kernel only calls it between invalidate_range_start() and _end(),
+ * and start already zapped the spte.
+ */
 
 #endif /* MINIKVM_MODULE_COMPAT_H */

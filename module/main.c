@@ -11,6 +11,7 @@
 #include <linux/cpumask.h>
 
 #include <uapi/linux/minikvm.h>
+#include "fpu.h"
 #include "minikvm.h"
 #include "x86.h"
 
@@ -71,41 +72,11 @@ int minikvm_x86_ops_register(const struct minikvm_x86_init_ops *init)
 	return 0;
 }
 
-/**
- * minikvm_check_extension - KVM_CHECK_EXTENSION on the system or a VM fd.
- * @vm: the VM asked, or NULL for the system fd.
- * @ext: a KVM_CAP_* number.
- *
- * Truthful: only what works is advertised; everything else is 0.
- *
- * Return: the capability's value, 0 when not supported.
- */
-long minikvm_check_extension(struct minikvm_vm *vm, long ext)
-{
-	switch (ext) {
-	case KVM_CAP_USER_MEMORY:
-	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
-	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
-	case KVM_CAP_INTERNAL_ERROR_DATA:
-	case KVM_CAP_IMMEDIATE_EXIT:
-	case KVM_CAP_CHECK_EXTENSION_VM:
-		return 1;
-	case KVM_CAP_NR_VCPUS:
-		return min_t(long, num_online_cpus(), MINIKVM_MAX_VCPUS);
-	case KVM_CAP_MAX_VCPUS:
-		return MINIKVM_MAX_VCPUS;
-	case KVM_CAP_MAX_VCPU_ID:
-		return MINIKVM_MAX_VCPU_IDS;
-	case KVM_CAP_NR_MEMSLOTS:
-		return MINIKVM_USER_MEM_SLOTS;
-	default:
-		return 0;
-	}
-}
-
 static long minikvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 			      unsigned long arg)
 {
+	void __user *argp = (void __user *)arg;
+
 	switch (ioctl) {
 	case KVM_GET_API_VERSION:
 		return arg ? -EINVAL : MINIKVM_API_VERSION;
@@ -115,6 +86,14 @@ static long minikvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 		return minikvm_check_extension(NULL, arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return arg ? -EINVAL : MINIKVM_VCPU_MMAP_PAGES * PAGE_SIZE;
+	case KVM_GET_SUPPORTED_CPUID:
+		return minikvm_dev_ioctl_get_supported_cpuid(argp);
+	case KVM_GET_MSR_INDEX_LIST:
+		return minikvm_dev_ioctl_get_msr_index_list(argp);
+	case KVM_GET_MSR_FEATURE_INDEX_LIST:
+		return minikvm_dev_ioctl_get_msr_feature_index_list(argp);
+	case KVM_GET_MSRS:
+		return minikvm_dev_ioctl_get_feature_msrs(argp);
 	default:
 		/* KVM's answer to an unknown system ioctl (not -ENOTTY). */
 		return -EINVAL;
@@ -168,9 +147,17 @@ static int __init minikvm_init(void)
 	if (r)
 		return r;
 
-	r = minikvm_virt_init();
+	r = minikvm_cpuid_init() ?: minikvm_msr_init() ?: minikvm_fpu_init();
 	if (r)
 		goto err_unsetup;
+
+	r = minikvm_mmu_module_init();
+	if (r)
+		goto err_unsetup;
+
+	r = minikvm_virt_init();
+	if (r)
+		goto err_mmu;
 
 	r = misc_register(&minikvm_dev);
 	if (r) {
@@ -184,6 +171,8 @@ static int __init minikvm_init(void)
 
 err_virt:
 	minikvm_virt_exit();
+err_mmu:
+	minikvm_mmu_module_exit();
 err_unsetup:
 	if (minikvm_x86_ops.hardware_unsetup)
 		minikvm_x86_call(hardware_unsetup)();
@@ -194,6 +183,7 @@ static void __exit minikvm_exit(void)
 {
 	misc_deregister(&minikvm_dev);
 	minikvm_virt_exit();
+	minikvm_mmu_module_exit();
 	if (minikvm_x86_ops.hardware_unsetup)
 		minikvm_x86_call(hardware_unsetup)();
 	pr_info("unloaded\n");

@@ -10,14 +10,19 @@
 
 #include <linux/kvm.h>
 #include <linux/mutex.h>
-#include <linux/rbtree.h>
 #include <linux/refcount.h>
+#include <linux/srcu.h>
 #include <linux/xarray.h>
 #include <linux/mm_types.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 
 #include "types.h"
+#include "cpuid.h"
+#include "events.h"
+#include "msr.h"
+#include "stats.h"
+#include "tsc.h"
 #include "mmu/mmu.h"
 
 /* Limits: the same numbers stock KVM x86 advertises. */
@@ -41,19 +46,34 @@ enum minikvm_reg {
 
 struct minikvm_vm;
 
+/*
+ * Memslot flags of minikvm's own, above the uapi KVM_MEM_* bits: the slot
+ * is being deleted or moved; faults on it retry until the update is done.
+ */
+#define MINIKVM_MEMSLOT_INVALID	BIT(16)
+
 /**
  * struct minikvm_memslot - one guest-physical range backed by user memory.
+ * @id: the slot id (KVM_SET_USER_MEMORY_REGION's slot, address space 0).
+ * @flags: KVM_MEM_* and MINIKVM_MEMSLOT_INVALID.
+ * @base_gfn: the first guest frame.
+ * @npages: the number of frames.
+ * @userspace_addr: the host address of @base_gfn.
+ * @dirty_bitmap: with KVM_MEM_LOG_DIRTY_PAGES, one bit per page (set with
+ *	atomic bit operations by faults, collected by the dirty log ioctls),
+ *	followed by a second bitmap of the same size that the ioctls use as a
+ *	buffer; NULL otherwise.
  *
- * Readers hold vm->mmu.lock or vm->slots_lock; writers (create, move,
- * delete) hold both.
+ * Immutable once published (a change publishes a new copy), apart from
+ * the bits of @dirty_bitmap.  Readers hold vm->srcu or vm->slots_lock.
  */
 struct minikvm_memslot {
-	struct rb_node gfn_node;
 	u16 id;
 	u32 flags;
 	gfn_t base_gfn;
 	unsigned long npages;
 	hva_t userspace_addr;
+	unsigned long *dirty_bitmap;
 };
 
 /* The host address of @gfn, which must lie in @slot. */
@@ -63,44 +83,68 @@ static inline hva_t minikvm_gfn_to_hva_memslot(const struct minikvm_memslot *slo
 	return slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
 }
 
+/**
+ * struct minikvm_memslots - one published set of memslots (vm->memslots).
+ * @generation: bumped by every publication; MMIO sptes carry its low bits.
+ * @nr: the number of slots.
+ * @slots: the slots, sorted by base_gfn, non-overlapping.
+ *
+ * Never modified once published: an update builds a new set, publishes it
+ * with rcu_assign_pointer() and frees the old one after an SRCU grace
+ * period of vm->srcu.
+ */
 struct minikvm_memslots {
-	struct rb_root gfn_tree;	/* by base_gfn, non-overlapping */
-	struct xarray by_id;		/* slot id -> memslot */
+	u64 generation;
+	int nr;
+	struct minikvm_memslot *slots[];
+};
+
+/* The memslot writers' index, protected by vm->slots_lock. */
+struct minikvm_memslot_index {
+	struct xarray by_id;		/* slot id -> its current memslot */
 	unsigned long nr_pages;		/* sum of npages of all slots */
 };
 
-/* vCPU requests, bits in vcpu->requests: set by anyone, consumed by the vCPU. */
-#define MINIKVM_REQ_TLB_FLUSH	0
+/*
+ * vCPU requests, bits in vcpu->requests: set by anyone with
+ * minikvm_make_request(), consumed by the vCPU before it enters the guest.
+ * Any bit set keeps the vCPU from entering until it has been handled.
+ */
+#define MINIKVM_REQ_TLB_FLUSH		0	/* flush the vCPU's guest TLB */
+#define MINIKVM_REQ_EVENT		1	/* re-evaluate event injection */
+#define MINIKVM_REQ_NMI			2	/* KVM_NMI queued an NMI */
+#define MINIKVM_REQ_TRIPLE_FAULT	3	/* shut down at the next entry */
+#define MINIKVM_REQ_MMU_RELOAD		4	/* the root is invalid: load another */
 
 enum minikvm_vcpu_mode {
 	MINIKVM_OUTSIDE_GUEST_MODE,
 	MINIKVM_IN_GUEST_MODE,
 };
 
-/* An exit to userspace for port I/O that KVM_RUN must complete (IN). */
+/*
+ * An exit to userspace for port I/O, completed at the next KVM_RUN: the
+ * instruction at @rip ends at @next_rip, and an IN takes its data then.
+ */
 struct minikvm_pio {
-	bool pending_in;
+	bool in;
 	u8 size;
 	u16 port;
+	u64 rip;
+	u64 next_rip;
 };
 
-/* One queued exception, injected at the next entry. */
-struct minikvm_exception {
-	bool pending;
-	bool has_error_code;
-	u8 vector;
-	u32 error_code;
-};
+/* vcpu->mp_state: without an in-kernel local APIC always RUNNABLE. */
 
 /**
  * struct minikvm_vcpu - the vendor-neutral part of a vCPU.
  * @mutex: serializes the vCPU's ioctls; held for the whole of KVM_RUN.
  * @mode: IN_GUEST_MODE while between the last request check and the exit;
- *	written by the vCPU thread, read by minikvm_make_all_vcpus_request().
+ *	written by the vCPU thread, read by minikvm_make_request().
  * @requests: MINIKVM_REQ_* bits; set with set_bit() by any thread, cleared by
  *	the vCPU thread with test_and_clear_bit().
+ * @cpu: the host CPU the vCPU last entered the guest on, -1 before.
  *
- * Fields below @mutex are only touched by the thread holding @mutex.
+ * Fields below @cpu are only touched by the thread holding @mutex.
  */
 struct minikvm_vcpu {
 	struct minikvm_vm *vm;
@@ -111,16 +155,39 @@ struct minikvm_vcpu {
 	struct mutex mutex;		/* serializes the vCPU's ioctls */
 	int mode;
 	unsigned long requests;
-	int cpu;			/* last host CPU it ran on, -1 before */
+	int cpu;
 
 	u64 regs[MINIKVM_NR_GPRS];
 	u64 rip;
 	u64 rflags;
+	u64 efer;			/* the guest's view; no SVME */
+	u64 cr8;			/* the TPR: no local APIC, so just CR8 */
 	u64 apic_base;			/* no local APIC yet: just stored */
+	u64 xcr0;
+	u64 db[4];			/* DR0-3 */
+	u64 dr6;
+	u64 dr7;
+	u64 tsc_offset;			/* guest TSC = host TSC + tsc_offset */
+	struct minikvm_vcpu_msrs msrs;
+
+	struct minikvm_queued_exception exception;
+	struct minikvm_queued_interrupt interrupt;
+	bool nmi_injected;		/* in flight, or interrupted */
+	u8 nmi_pending;			/* not yet injected, at most 2 */
+	atomic_t nmi_queued;		/* KVM_NMI, folded into nmi_pending */
+
+	u32 mp_state;
+	bool has_run;			/* KVM_RUN was called at least once */
+	/* Finishes an exit to userspace at the next KVM_RUN (MSR exits). */
+	int (*complete_userspace_exit)(struct minikvm_vcpu *vcpu);
 
 	struct minikvm_pio pio;
-	struct minikvm_exception exception;
+	struct minikvm_cpuid cpuid;
 	struct fpu_guest guest_fpu;
+	struct minikvm_vcpu_stat stat;
+	char stats_id[MINIKVM_STATS_NAME_SIZE];
+
+	struct minikvm_vcpu_mmu mmu;
 };
 
 /**
@@ -128,9 +195,17 @@ struct minikvm_vcpu {
  * @users: references: the VM fd and one per vCPU fd.
  * @mm: the creating process' mm; all VM and vCPU ioctls must come from it.
  * @lock: protects @vcpus and @created_vcpus.
- * @slots_lock: serializes memslot updates (outer to @mmu.lock).
- * @slots: the memslots; see struct minikvm_memslot for the locking.
+ * @slots_lock: serializes memslot updates and the dirty log ioctls (outer
+ *	to @mmu.lock).
+ * @slots: the writers' index of the memslots, under @slots_lock.
+ * @srcu: readers of @memslots that may sleep (page faults, MMU notifiers).
+ * @memslots: the current memslots: srcu_dereference() under @srcu, or
+ *	plain under @slots_lock.
+ * @manual_dirty_log_protect: KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags, under
+ *	@slots_lock.
  * @bugged: set by MINIKVM_BUG_ON(); every later ioctl fails with -EIO.
+ * @msr_filter: KVM_X86_SET_MSR_FILTER's filter, or NULL; RCU-protected.
+ * @user_space_msr_mask: which failed guest MSR accesses exit to userspace.
  */
 struct minikvm_vm {
 	refcount_t users;
@@ -141,10 +216,19 @@ struct minikvm_vm {
 	unsigned int created_vcpus;
 
 	struct mutex slots_lock;	/* serializes memslot updates */
-	struct minikvm_memslots slots;
+	struct minikvm_memslot_index slots;
+	struct srcu_struct srcu;
+	struct minikvm_memslots __rcu *memslots;
+	u64 manual_dirty_log_protect;
 
 	struct minikvm_mmu mmu;
 	bool bugged;
+
+	struct minikvm_msr_filter __rcu *msr_filter;	/* vm->lock to replace */
+	u32 user_space_msr_mask;	/* KVM_MSR_EXIT_REASON_*, vm->lock */
+	struct minikvm_vm_tsc tsc;
+	struct minikvm_vm_stat stat;
+	char stats_id[MINIKVM_STATS_NAME_SIZE];
 };
 
 /*
@@ -160,7 +244,7 @@ struct minikvm_vm {
 	unlikely(__ret);						\
 })
 
-/* main.c */
+/* caps.c */
 long minikvm_check_extension(struct minikvm_vm *vm, long ext);
 
 /* virt.c */
@@ -172,24 +256,52 @@ int minikvm_dev_ioctl_create_vm(unsigned long type);
 void minikvm_vm_get(struct minikvm_vm *vm);
 void minikvm_vm_put(struct minikvm_vm *vm);
 void minikvm_make_all_vcpus_request(struct minikvm_vm *vm, int req);
+void minikvm_make_request(struct minikvm_vcpu *vcpu, int req);
+void minikvm_vcpu_kick(struct minikvm_vcpu *vcpu);
+
+/* The current memslots, for a reader holding vm->srcu or vm->slots_lock. */
+static inline struct minikvm_memslots *minikvm_memslots(struct minikvm_vm *vm)
+{
+	return srcu_dereference_check(vm->memslots, &vm->srcu,
+				      lockdep_is_held(&vm->slots_lock));
+}
 
 /* memslot.c */
-void minikvm_memslots_init(struct minikvm_memslots *slots);
+int minikvm_memslots_init(struct minikvm_vm *vm);
 void minikvm_memslots_free(struct minikvm_vm *vm);
 int minikvm_vm_ioctl_set_memory_region(struct minikvm_vm *vm,
 				       const struct kvm_userspace_memory_region *mem);
+struct minikvm_memslot *minikvm_memslots_find(const struct minikvm_memslots *slots,
+					      gfn_t gfn);
 struct minikvm_memslot *minikvm_gfn_to_memslot(struct minikvm_vm *vm, gfn_t gfn);
+
+/* dirty_log.c */
+void minikvm_mark_page_dirty_in_slot(const struct minikvm_memslot *slot,
+				     gfn_t gfn);
+unsigned long *minikvm_dirty_bitmap_alloc(struct minikvm_vm *vm,
+					  unsigned long npages);
+int minikvm_vm_ioctl_get_dirty_log(struct minikvm_vm *vm,
+				   const struct kvm_dirty_log *log);
+int minikvm_vm_ioctl_clear_dirty_log(struct minikvm_vm *vm,
+				     const struct kvm_clear_dirty_log *log);
+int minikvm_vm_enable_dirty_log_cap(struct minikvm_vm *vm,
+				    const struct kvm_enable_cap *cap);
 
 /* vcpu.c */
 int minikvm_vm_ioctl_create_vcpu(struct minikvm_vm *vm, unsigned long id);
 void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu);
+void minikvm_vcpu_reset(struct minikvm_vcpu *vcpu, bool init_event);
 
 /* x86.c */
 int minikvm_vcpu_ioctl_run(struct minikvm_vcpu *vcpu);
-void minikvm_queue_exception(struct minikvm_vcpu *vcpu, u8 vector,
-			     bool has_error_code, u32 error_code);
-int minikvm_exit_pio(struct minikvm_vcpu *vcpu, bool in, u16 port, u8 size);
+int minikvm_exit_pio(struct minikvm_vcpu *vcpu, bool in, u16 port, u8 size,
+		     u64 next_rip);
 int minikvm_exit_internal_error(struct minikvm_vcpu *vcpu, u32 suberror,
 				u64 data0, u64 data1);
+
+static inline bool minikvm_check_request(struct minikvm_vcpu *vcpu, int req)
+{
+	return test_and_clear_bit(req, &vcpu->requests);
+}
 
 #endif /* MINIKVM_MODULE_MINIKVM_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The vCPU: creation and destruction, the vCPU fd with its mmap of the
- * kvm_run and PIO pages, and the register ioctls.
+ * The vCPU: creation, reset and destruction, and the vCPU fd: its mmap of
+ * the kvm_run and PIO pages and its ioctl switch, which only copies the
+ * argument and calls the file that does the job.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -11,23 +12,14 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/apicdef.h>
+#include <asm/msr-index.h>
 #include <asm/processor-flags.h>
 
+#include "fpu.h"
 #include "minikvm.h"
+#include "regs.h"
 #include "x86.h"
-
-/* With no CPUID table set, KVM assumes a 36-bit guest MAXPHYADDR. */
-#define MINIKVM_DEFAULT_GUEST_PHYS_BITS	36
-
-/*
- * CR4 bits a guest may set: those of the base x86-64 architecture.  Bits of
- * optional features (OSXSAVE, SMEP, SMAP, FSGSBASE, PKE, LA57, UMIP, VMXE,
- * PCIDE) stay reserved until guest CPUID can advertise them.
- */
-#define MINIKVM_CR4_VALID (X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD |	\
-			   X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE |	\
-			   X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE |	\
-			   X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
 
 static int minikvm_vcpu_release(struct inode *inode, struct file *filp)
 {
@@ -64,107 +56,117 @@ static int minikvm_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
-static int vcpu_ioctl_get_regs(struct minikvm_vcpu *vcpu, void __user *argp)
+/*
+ * The ioctls that copy a fixed-size struct in or out and call one
+ * function; each returns 0 or -errno.
+ */
+static long vcpu_ioctl_get_regs(struct minikvm_vcpu *vcpu, void __user *argp)
 {
-	struct kvm_regs regs = {
-		.rax = vcpu->regs[MINIKVM_REG_RAX], .rbx = vcpu->regs[MINIKVM_REG_RBX],
-		.rcx = vcpu->regs[MINIKVM_REG_RCX], .rdx = vcpu->regs[MINIKVM_REG_RDX],
-		.rsi = vcpu->regs[MINIKVM_REG_RSI], .rdi = vcpu->regs[MINIKVM_REG_RDI],
-		.rsp = vcpu->regs[MINIKVM_REG_RSP], .rbp = vcpu->regs[MINIKVM_REG_RBP],
-		.r8 = vcpu->regs[MINIKVM_REG_R8], .r9 = vcpu->regs[MINIKVM_REG_R9],
-		.r10 = vcpu->regs[MINIKVM_REG_R10], .r11 = vcpu->regs[MINIKVM_REG_R11],
-		.r12 = vcpu->regs[MINIKVM_REG_R12], .r13 = vcpu->regs[MINIKVM_REG_R13],
-		.r14 = vcpu->regs[MINIKVM_REG_R14], .r15 = vcpu->regs[MINIKVM_REG_R15],
-		.rip = vcpu->rip, .rflags = vcpu->rflags,
-	};
+	struct kvm_regs regs;
 
+	minikvm_vcpu_ioctl_get_regs(vcpu, &regs);
 	return copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
 }
 
-static int vcpu_ioctl_set_regs(struct minikvm_vcpu *vcpu, void __user *argp)
+static long vcpu_ioctl_set_regs(struct minikvm_vcpu *vcpu, void __user *argp)
 {
-	struct kvm_regs r;
+	struct kvm_regs regs;
 
-	if (copy_from_user(&r, argp, sizeof(r)))
+	if (copy_from_user(&regs, argp, sizeof(regs)))
 		return -EFAULT;
-
-	vcpu->regs[MINIKVM_REG_RAX] = r.rax;
-	vcpu->regs[MINIKVM_REG_RBX] = r.rbx;
-	vcpu->regs[MINIKVM_REG_RCX] = r.rcx;
-	vcpu->regs[MINIKVM_REG_RDX] = r.rdx;
-	vcpu->regs[MINIKVM_REG_RSI] = r.rsi;
-	vcpu->regs[MINIKVM_REG_RDI] = r.rdi;
-	vcpu->regs[MINIKVM_REG_RSP] = r.rsp;
-	vcpu->regs[MINIKVM_REG_RBP] = r.rbp;
-	vcpu->regs[MINIKVM_REG_R8] = r.r8;
-	vcpu->regs[MINIKVM_REG_R9] = r.r9;
-	vcpu->regs[MINIKVM_REG_R10] = r.r10;
-	vcpu->regs[MINIKVM_REG_R11] = r.r11;
-	vcpu->regs[MINIKVM_REG_R12] = r.r12;
-	vcpu->regs[MINIKVM_REG_R13] = r.r13;
-	vcpu->regs[MINIKVM_REG_R14] = r.r14;
-	vcpu->regs[MINIKVM_REG_R15] = r.r15;
-	vcpu->rip = r.rip;
-	/* Bit 1 of RFLAGS always reads as one. */
-	vcpu->rflags = r.rflags | X86_EFLAGS_FIXED;
-	/* A new RIP abandons the instruction an IN exit was completing. */
-	vcpu->pio.pending_in = false;
+	minikvm_vcpu_ioctl_set_regs(vcpu, &regs);
 	return 0;
 }
 
-static int vcpu_ioctl_get_sregs(struct minikvm_vcpu *vcpu, void __user *argp)
+static long vcpu_ioctl_get_sregs(struct minikvm_vcpu *vcpu, void __user *argp)
 {
 	struct kvm_sregs sregs;
 
-	memset(&sregs, 0, sizeof(sregs));
-	minikvm_x86_call(get_sregs)(vcpu, &sregs);
+	minikvm_vcpu_ioctl_get_sregs(vcpu, &sregs);
 	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
 }
 
-static bool is_valid_cr0(u64 cr0)
-{
-	if (cr0 >> 32)
-		return false;
-	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
-		return false;
-	return !((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE));
-}
-
-static bool is_valid_apic_base(u64 apic_base)
-{
-	u64 valid = MSR_IA32_APICBASE_BSP | MSR_IA32_APICBASE_ENABLE |
-		    GENMASK_ULL(MINIKVM_DEFAULT_GUEST_PHYS_BITS - 1, 12);
-
-	return !(apic_base & ~valid);
-}
-
-/* KVM's consistency rules for a KVM_SET_SREGS payload. */
-static bool is_valid_sregs(const struct kvm_sregs *s)
-{
-	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
-		/* Long mode: PAE and LMA on, CR3 within MAXPHYADDR. */
-		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
-			return false;
-		if (s->cr3 >> MINIKVM_DEFAULT_GUEST_PHYS_BITS)
-			return false;
-	} else if ((s->efer & EFER_LMA) || s->cs.l) {
-		return false;
-	}
-	if (s->cr4 & ~MINIKVM_CR4_VALID)
-		return false;
-	return is_valid_cr0(s->cr0) && is_valid_apic_base(s->apic_base);
-}
-
-static int vcpu_ioctl_set_sregs(struct minikvm_vcpu *vcpu, void __user *argp)
+static long vcpu_ioctl_set_sregs(struct minikvm_vcpu *vcpu, void __user *argp)
 {
 	struct kvm_sregs sregs;
 
 	if (copy_from_user(&sregs, argp, sizeof(sregs)))
 		return -EFAULT;
-	if (!is_valid_sregs(&sregs))
-		return -EINVAL;
-	minikvm_x86_call(set_sregs)(vcpu, &sregs);
-	return 0;
+	return minikvm_vcpu_ioctl_set_sregs(vcpu, &sregs);
+}
+
+static long vcpu_ioctl_get_debugregs(struct minikvm_vcpu *vcpu,
+				     void __user *argp)
+{
+	struct kvm_debugregs dbg;
+
+	minikvm_vcpu_ioctl_get_debugregs(vcpu, &dbg);
+	return copy_to_user(argp, &dbg, sizeof(dbg)) ? -EFAULT : 0;
+}
+
+static long vcpu_ioctl_set_debugregs(struct minikvm_vcpu *vcpu,
+				     void __user *argp)
+{
+	struct kvm_debugregs dbg;
+
+	if (copy_from_user(&dbg, argp, sizeof(dbg)))
+		return -EFAULT;
+	return minikvm_vcpu_ioctl_set_debugregs(vcpu, &dbg);
+}
+
+static long vcpu_ioctl_get_mp_state(struct minikvm_vcpu *vcpu,
+				    void __user *argp)
+{
+	struct kvm_mp_state mp;
+
+	minikvm_vcpu_ioctl_get_mp_state(vcpu, &mp);
+	return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
+}
+
+static long vcpu_ioctl_set_mp_state(struct minikvm_vcpu *vcpu,
+				    void __user *argp)
+{
+	struct kvm_mp_state mp;
+
+	if (copy_from_user(&mp, argp, sizeof(mp)))
+		return -EFAULT;
+	return minikvm_vcpu_ioctl_set_mp_state(vcpu, &mp);
+}
+
+static long vcpu_ioctl_get_events(struct minikvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_vcpu_events events;
+
+	minikvm_vcpu_ioctl_get_vcpu_events(vcpu, &events);
+	return copy_to_user(argp, &events, sizeof(events)) ? -EFAULT : 0;
+}
+
+static long vcpu_ioctl_set_events(struct minikvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_vcpu_events events;
+
+	if (copy_from_user(&events, argp, sizeof(events)))
+		return -EFAULT;
+	return minikvm_vcpu_ioctl_set_vcpu_events(vcpu, &events);
+}
+
+static long vcpu_ioctl_interrupt(struct minikvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_interrupt irq;
+
+	if (copy_from_user(&irq, argp, sizeof(irq)))
+		return -EFAULT;
+	return minikvm_vcpu_ioctl_interrupt(vcpu, &irq);
+}
+
+/* KVM_ENABLE_CAP on a vCPU: minikvm has no per-vCPU capability. */
+static long vcpu_ioctl_enable_cap(struct minikvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	return -EINVAL;
 }
 
 static long minikvm_vcpu_ioctl_locked(struct minikvm_vcpu *vcpu,
@@ -183,6 +185,54 @@ static long minikvm_vcpu_ioctl_locked(struct minikvm_vcpu *vcpu,
 		return vcpu_ioctl_get_sregs(vcpu, argp);
 	case KVM_SET_SREGS:
 		return vcpu_ioctl_set_sregs(vcpu, argp);
+	case KVM_GET_FPU:
+		return minikvm_vcpu_ioctl_get_fpu(vcpu, argp);
+	case KVM_SET_FPU:
+		return minikvm_vcpu_ioctl_set_fpu(vcpu, argp);
+	case KVM_GET_XSAVE:
+		return minikvm_vcpu_ioctl_get_xsave(vcpu, argp);
+	case KVM_GET_XSAVE2:
+		return minikvm_vcpu_ioctl_get_xsave2(vcpu, argp);
+	case KVM_SET_XSAVE:
+		return minikvm_vcpu_ioctl_set_xsave(vcpu, argp);
+	case KVM_GET_XCRS:
+		return minikvm_vcpu_ioctl_get_xcrs(vcpu, argp);
+	case KVM_SET_XCRS:
+		return minikvm_vcpu_ioctl_set_xcrs(vcpu, argp);
+	case KVM_GET_MSRS:
+		return minikvm_vcpu_ioctl_get_msrs(vcpu, argp);
+	case KVM_SET_MSRS:
+		return minikvm_vcpu_ioctl_set_msrs(vcpu, argp);
+	case KVM_SET_CPUID:
+		return minikvm_vcpu_ioctl_set_cpuid(vcpu, argp);
+	case KVM_SET_CPUID2:
+		return minikvm_vcpu_ioctl_set_cpuid2(vcpu, argp);
+	case KVM_GET_CPUID2:
+		return minikvm_vcpu_ioctl_get_cpuid2(vcpu, argp);
+	case KVM_GET_MP_STATE:
+		return vcpu_ioctl_get_mp_state(vcpu, argp);
+	case KVM_SET_MP_STATE:
+		return vcpu_ioctl_set_mp_state(vcpu, argp);
+	case KVM_GET_VCPU_EVENTS:
+		return vcpu_ioctl_get_events(vcpu, argp);
+	case KVM_SET_VCPU_EVENTS:
+		return vcpu_ioctl_set_events(vcpu, argp);
+	case KVM_GET_DEBUGREGS:
+		return vcpu_ioctl_get_debugregs(vcpu, argp);
+	case KVM_SET_DEBUGREGS:
+		return vcpu_ioctl_set_debugregs(vcpu, argp);
+	case KVM_INTERRUPT:
+		return vcpu_ioctl_interrupt(vcpu, argp);
+	case KVM_NMI:
+		return minikvm_vcpu_ioctl_nmi(vcpu);
+	case KVM_GET_TSC_KHZ:
+		return minikvm_get_tsc_khz();
+	case KVM_SET_TSC_KHZ:
+		return minikvm_set_tsc_khz((unsigned long)argp);
+	case KVM_ENABLE_CAP:
+		return vcpu_ioctl_enable_cap(vcpu, argp);
+	case KVM_GET_STATS_FD:
+		return minikvm_vcpu_ioctl_get_stats_fd(vcpu);
 	default:
 		/* KVM's answer to an unknown vCPU ioctl (not -ENOTTY). */
 		return -EINVAL;
@@ -214,13 +264,37 @@ static const struct file_operations minikvm_vcpu_fops = {
 	.llseek		= noop_llseek,
 };
 
+/**
+ * minikvm_vcpu_reset - the state after RESET or INIT.
+ * @vcpu: the vCPU, not running.
+ * @init_event: INIT, which keeps the MSRs and the APIC base.
+ */
+void minikvm_vcpu_reset(struct minikvm_vcpu *vcpu, bool init_event)
+{
+	if (!init_event) {
+		minikvm_msrs_reset(vcpu);
+		/* The xAPIC enabled at its default address, vCPU 0 the BSP. */
+		vcpu->apic_base = APIC_DEFAULT_PHYS_BASE |
+				  MSR_IA32_APICBASE_ENABLE |
+				  (vcpu->vcpu_id ? 0 : MSR_IA32_APICBASE_BSP);
+	}
+	minikvm_regs_reset(vcpu);
+	/* EDX after RESET: the CPU signature, 0x600 without a CPUID table. */
+	vcpu->regs[MINIKVM_REG_RDX] = minikvm_cpuid_signature(vcpu);
+	minikvm_x86_call(vcpu_reset)(vcpu);
+	minikvm_events_reset(vcpu);
+	vcpu->complete_userspace_exit = NULL;
+}
+
 /* Free everything minikvm_vcpu_alloc() and the backend allocated. */
 void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu)
 {
+	minikvm_mmu_vcpu_destroy(vcpu);
 	if (vcpu->guest_fpu.fpstate) {
 		minikvm_x86_call(vcpu_free)(vcpu);
 		fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	}
+	minikvm_vcpu_cpuid_free(vcpu);
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
@@ -248,7 +322,11 @@ static struct minikvm_vcpu *minikvm_vcpu_alloc(struct minikvm_vm *vm, u32 id)
 		fpu_free_guest_fpstate(&vcpu->guest_fpu);
 		goto err;
 	}
-	minikvm_x86_call(vcpu_reset)(vcpu);
+	snprintf(vcpu->stats_id, sizeof(vcpu->stats_id), "kvm-%d/vcpu-%u",
+		 task_pid_nr(current), id);
+	minikvm_vcpu_cpuid_init(vcpu);
+	minikvm_vcpu_reset(vcpu, false);
+	minikvm_vcpu_tsc_init(vcpu);
 	return vcpu;
 
 err:
@@ -267,6 +345,8 @@ static int vcpu_reserve(struct minikvm_vm *vm)
 		r = -EINVAL;
 	else
 		vm->created_vcpus++;
+	if (!r)
+		WRITE_ONCE(vm->stat.vcpus_created, vm->stat.vcpus_created + 1);
 	mutex_unlock(&vm->lock);
 	return r;
 }
@@ -333,6 +413,8 @@ int minikvm_vm_ioctl_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 	return r;
 
 err_destroy:
+	/* It was visible in vm->vcpus: wait for lockless walkers (RCU). */
+	synchronize_rcu();
 	minikvm_vcpu_destroy(vcpu);
 err_unreserve:
 	vcpu_unreserve(vm);

@@ -14,6 +14,7 @@
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "minikvm.h"
 #include "x86.h"
 
@@ -27,13 +28,21 @@ static void minikvm_vm_destroy(struct minikvm_vm *vm)
 	struct minikvm_vcpu *vcpu;
 	unsigned long id;
 
-	/* No fd is left, so no ioctl runs: nobody else can see @vm. */
+	/*
+	 * No fd is left, so no ioctl runs.  The statistics files and the MMU
+	 * notifier still reach @vm: remove them first (both wait for readers
+	 * and callbacks in flight).
+	 */
+	minikvm_mmu_stats_destroy(vm);
+	minikvm_mmu_notifier_unregister(vm);
+
 	xa_for_each(&vm->vcpus, id, vcpu)
 		minikvm_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
 
 	minikvm_mmu_destroy(vm);
 	minikvm_memslots_free(vm);
+	minikvm_msr_filter_free(vm);
 	mmdrop(vm->mm);
 	kfree(vm);
 }
@@ -48,51 +57,88 @@ static void minikvm_kick_nop(void *unused)
 {
 }
 
+/* The CPUs to interrupt, per requesting CPU (used with preemption off). */
+static DEFINE_PER_CPU(struct cpumask, minikvm_kick_mask);
+
+/**
+ * minikvm_vcpu_kick - make @vcpu leave the guest soon, without waiting.
+ * @vcpu: the vCPU.
+ *
+ * Same protocol as minikvm_make_all_vcpus_request(): the caller set a
+ * request first, so a vCPU not in guest mode sees it before it enters.
+ * The reschedule IPI exits the guest; the vCPU then handles its requests.
+ */
+void minikvm_vcpu_kick(struct minikvm_vcpu *vcpu)
+{
+	int cpu, me;
+
+	/* Pairs with smp_mb() in enter_guest(). */
+	smp_mb__after_atomic();
+	if (READ_ONCE(vcpu->mode) != MINIKVM_IN_GUEST_MODE)
+		return;
+	cpu = READ_ONCE(vcpu->cpu);
+	me = get_cpu();
+	if (cpu != me && cpu >= 0 && cpu_online(cpu))
+		smp_send_reschedule(cpu);
+	put_cpu();
+}
+
+/* Set @req on @vcpu from any thread and kick it out of the guest. */
+void minikvm_make_request(struct minikvm_vcpu *vcpu, int req)
+{
+	set_bit(req, &vcpu->requests);
+	minikvm_vcpu_kick(vcpu);
+}
+
 /**
  * minikvm_make_all_vcpus_request - set @req on every vCPU and wait until
  * none of them still runs the guest with the state from before the call.
  * @vm: the VM.
  * @req: a MINIKVM_REQ_* number.
  *
- * Protocol (pairs with the entry path in x86.c, minikvm_enter_guest()):
- * the vCPU sets mode = IN_GUEST_MODE, then smp_mb(), then checks requests;
- * we set the request, then smp_mb(), then read mode.  Either the vCPU sees
- * the request before entering, or we see IN_GUEST_MODE and interrupt its
- * CPU.  The IPI is handled only after the vCPU left the guest (its IRQs are
- * off from the mode write to the exit), and we wait for the handler, so on
+ * Protocol (pairs with the entry path in x86.c, enter_guest()): the vCPU
+ * sets mode = IN_GUEST_MODE, then smp_mb(), then checks requests; we set
+ * the request, then smp_mb(), then read mode.  Either the vCPU sees the
+ * request before entering, or we see IN_GUEST_MODE and interrupt its CPU.
+ * The IPI is handled only after the vCPU left the guest (its IRQs are off
+ * from the mode write to the exit), and we wait for the handler, so on
  * return no vCPU uses a translation from before the call.
  *
- * Context: may sleep; caller holds no spinlock.
+ * Context: never sleeps: the MMU calls it with mmu_lock held (either mode)
+ * and from MMU notifiers.  IRQs must be enabled.  vCPUs are walked under
+ * RCU: a vCPU is only freed with its VM, or after a grace period when its
+ * creation fails.
  */
 void minikvm_make_all_vcpus_request(struct minikvm_vm *vm, int req)
 {
 	struct minikvm_vcpu *vcpu;
-	cpumask_var_t cpus;
+	struct cpumask *cpus;
 	unsigned long id;
-	bool have_mask;
-	int cpu;
+	int cpu, me;
 
-	have_mask = zalloc_cpumask_var(&cpus, GFP_KERNEL);
+	me = get_cpu();
+	cpus = this_cpu_ptr(&minikvm_kick_mask);
+	cpumask_clear(cpus);
+	if (req == MINIKVM_REQ_TLB_FLUSH)
+		WRITE_ONCE(vm->stat.remote_tlb_flush_requests,
+			   vm->stat.remote_tlb_flush_requests + 1);
 
-	mutex_lock(&vm->lock);
+	rcu_read_lock();
 	xa_for_each(&vm->vcpus, id, vcpu) {
 		set_bit(req, &vcpu->requests);
-		/* Pairs with smp_mb() in minikvm_enter_guest(). */
+		/* Pairs with smp_mb() in enter_guest(). */
 		smp_mb__after_atomic();
 		cpu = READ_ONCE(vcpu->cpu);
+		/* A vCPU last seen on this CPU is not in the guest: we run here. */
 		if (READ_ONCE(vcpu->mode) == MINIKVM_IN_GUEST_MODE &&
-		    cpu >= 0 && have_mask)
-			cpumask_set_cpu(cpu, cpus);
+		    cpu >= 0 && cpu != me)
+			__cpumask_set_cpu(cpu, cpus);
 	}
-	mutex_unlock(&vm->lock);
+	rcu_read_unlock();
 
-	if (!have_mask) {
-		/* Out of memory for a mask: interrupt every CPU instead. */
-		on_each_cpu(minikvm_kick_nop, NULL, 1);
-		return;
-	}
-	on_each_cpu_mask(cpus, minikvm_kick_nop, NULL, 1);
-	free_cpumask_var(cpus);
+	if (!cpumask_empty(cpus))
+		smp_call_function_many(cpus, minikvm_kick_nop, NULL, true);
+	put_cpu();
 }
 
 static int minikvm_vm_release(struct inode *inode, struct file *filp)
@@ -111,6 +157,71 @@ static long minikvm_vm_ioctl_set_region(struct minikvm_vm *vm,
 	return minikvm_vm_ioctl_set_memory_region(vm, &mem);
 }
 
+static long minikvm_vm_ioctl_dirty_log(struct minikvm_vm *vm, void __user *argp)
+{
+	struct kvm_dirty_log log;
+
+	if (copy_from_user(&log, argp, sizeof(log)))
+		return -EFAULT;
+	return minikvm_vm_ioctl_get_dirty_log(vm, &log);
+}
+
+static long minikvm_vm_ioctl_clear_log(struct minikvm_vm *vm, void __user *argp)
+{
+	struct kvm_clear_dirty_log log;
+
+	if (copy_from_user(&log, argp, sizeof(log)))
+		return -EFAULT;
+	return minikvm_vm_ioctl_clear_dirty_log(vm, &log);
+}
+
+/* KVM_SET_USER_MEMORY_REGION2: the same, without guest_memfd. */
+static long minikvm_vm_ioctl_set_region2(struct minikvm_vm *vm,
+					 void __user *argp)
+{
+	struct kvm_userspace_memory_region2 mem2;
+	struct kvm_userspace_memory_region mem;
+
+	if (copy_from_user(&mem2, argp, sizeof(mem2)))
+		return -EFAULT;
+	mem = (struct kvm_userspace_memory_region) {
+		.slot = mem2.slot,
+		.flags = mem2.flags,
+		.guest_phys_addr = mem2.guest_phys_addr,
+		.memory_size = mem2.memory_size,
+		.userspace_addr = mem2.userspace_addr,
+	};
+	return minikvm_vm_ioctl_set_memory_region(vm, &mem);
+}
+
+/* KVM_CAP_X86_USER_SPACE_MSR: which failed MSR accesses exit to userspace. */
+static long vm_enable_user_space_msr(struct minikvm_vm *vm,
+				     const struct kvm_enable_cap *cap)
+{
+	if (cap->flags || (cap->args[0] & ~KVM_MSR_EXIT_REASON_VALID_MASK))
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	WRITE_ONCE(vm->user_space_msr_mask, cap->args[0]);
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+
+/*
+ * KVM_ENABLE_CAP on the VM: KVM_CAP_X86_USER_SPACE_MSR and
+ * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2.
+ * Return: 0, or -EINVAL for flags, another capability or bad arguments.
+ */
+static long minikvm_vm_ioctl_cap(struct minikvm_vm *vm, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.cap == KVM_CAP_X86_USER_SPACE_MSR)
+		return vm_enable_user_space_msr(vm, &cap);
+	return minikvm_vm_enable_dirty_log_cap(vm, &cap);
+}
+
 static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			     unsigned long arg)
 {
@@ -125,8 +236,24 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return minikvm_vm_ioctl_create_vcpu(vm, arg);
 	case KVM_SET_USER_MEMORY_REGION:
 		return minikvm_vm_ioctl_set_region(vm, argp);
+	case KVM_SET_USER_MEMORY_REGION2:
+		return minikvm_vm_ioctl_set_region2(vm, argp);
 	case KVM_CHECK_EXTENSION:
 		return minikvm_check_extension(vm, arg);
+	case KVM_GET_DIRTY_LOG:
+		return minikvm_vm_ioctl_dirty_log(vm, argp);
+	case KVM_CLEAR_DIRTY_LOG:
+		return minikvm_vm_ioctl_clear_log(vm, argp);
+	case KVM_ENABLE_CAP:
+		return minikvm_vm_ioctl_cap(vm, argp);
+	case KVM_X86_SET_MSR_FILTER:
+		return minikvm_vm_ioctl_set_msr_filter(vm, argp);
+	case KVM_GET_STATS_FD:
+		return minikvm_vm_ioctl_get_stats_fd(vm);
+	case KVM_GET_TSC_KHZ:
+		return minikvm_get_tsc_khz();
+	case KVM_SET_TSC_KHZ:
+		return minikvm_set_tsc_khz(arg);
 	default:
 		return -ENOTTY;
 	}
@@ -154,8 +281,35 @@ static struct minikvm_vm *minikvm_vm_alloc(void)
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
 	xa_init(&vm->vcpus);
-	minikvm_memslots_init(&vm->slots);
+	minikvm_mmu_init(vm);
+	if (minikvm_memslots_init(vm)) {
+		mmdrop(vm->mm);
+		kfree(vm);
+		return NULL;
+	}
+	minikvm_vm_tsc_init(vm);
+	snprintf(vm->stats_id, sizeof(vm->stats_id), "kvm-%d",
+		 task_pid_nr(current));
 	return vm;
+}
+
+/* The VM fd, with the VM's statistics named after it. */
+static int minikvm_vm_getfd(struct minikvm_vm *vm)
+{
+	struct file *file;
+	int fd;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	file = anon_inode_getfile("minikvm-vm", &minikvm_vm_fops, vm, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	minikvm_mmu_stats_create(vm, fd);
+	fd_install(fd, file);
+	return fd;
 }
 
 /**
@@ -177,12 +331,12 @@ int minikvm_dev_ioctl_create_vm(unsigned long type)
 	if (!vm)
 		return -ENOMEM;
 
-	r = minikvm_mmu_init(vm);
+	/* From now on the host tells us before it changes guest memory. */
+	r = minikvm_mmu_notifier_register(vm);
 	if (r)
 		goto err_free;
 
-	r = anon_inode_getfd("minikvm-vm", &minikvm_vm_fops, vm,
-			     O_RDWR | O_CLOEXEC);
+	r = minikvm_vm_getfd(vm);
 	if (r < 0)
 		goto err_free;
 	return r;

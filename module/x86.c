@@ -1,28 +1,137 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KVM_RUN: the vendor-neutral run loop, requests, and the exits that reach
- * userspace (port I/O, internal errors).
+ * KVM_RUN: the vendor-neutral run loop, requests, event injection before
+ * each entry, the interrupt window for userspace irqchips, and the exits
+ * that reach userspace (port I/O, HLT, internal errors).  Also the small
+ * helpers the backends' exit handlers share.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/smp.h>
 #include <asm/fpu/api.h>
+#include <asm/traps.h>
 
 #include "compat.h"
+#include "fpu.h"
 #include "minikvm.h"
+#include "regs.h"
 #include "x86.h"
 
-void minikvm_queue_exception(struct minikvm_vcpu *vcpu, u8 vector,
-			     bool has_error_code, u32 error_code)
+/* ------------------------------------------------------------------ */
+/* Helpers for exit handlers                                           */
+
+/**
+ * minikvm_skip_emulated_instruction - step over an intercepted instruction.
+ * @vcpu: the vCPU.
+ *
+ * A guest single-stepping with RFLAGS.TF gets the #DB the instruction
+ * would have raised.
+ *
+ * Return: MINIKVM_EXIT_RESUME.
+ */
+int minikvm_skip_emulated_instruction(struct minikvm_vcpu *vcpu)
 {
-	vcpu->exception = (struct minikvm_exception) {
-		.pending = true,
-		.vector = vector,
-		.has_error_code = has_error_code,
-		.error_code = error_code,
-	};
+	u64 rflags = vcpu->rflags;
+	int r;
+
+	r = minikvm_x86_call(skip_emulated_instruction)(vcpu);
+	if (r > 0 && (rflags & X86_EFLAGS_TF))
+		minikvm_queue_exception_p(vcpu, X86_TRAP_DB, DR_STEP);
+	return r;
+}
+
+/* #GP for a refused access, else step over the instruction. */
+int minikvm_complete_insn_gp(struct minikvm_vcpu *vcpu, int err)
+{
+	if (!err)
+		return minikvm_skip_emulated_instruction(vcpu);
+	minikvm_inject_gp(vcpu);
+	return MINIKVM_EXIT_RESUME;
+}
+
+bool minikvm_is_protmode(struct minikvm_vcpu *vcpu)
+{
+	return minikvm_x86_call(get_cr0)(vcpu) & X86_CR0_PE;
+}
+
+bool minikvm_is_64_bit_mode(struct minikvm_vcpu *vcpu)
+{
+	int db, l;
+
+	if (!(vcpu->efer & EFER_LMA))
+		return false;
+	minikvm_x86_call(get_cs_db_l_bits)(vcpu, &db, &l);
+	return l;
+}
+
+void minikvm_set_rflags(struct minikvm_vcpu *vcpu, u64 rflags)
+{
+	vcpu->rflags = rflags;
+	/* IF may have opened an interrupt window. */
+	set_bit(MINIKVM_REQ_EVENT, &vcpu->requests);
+}
+
+/* Without an in-kernel local APIC, HLT is userspace's business (as KVM). */
+int minikvm_emulate_halt(struct minikvm_vcpu *vcpu)
+{
+	minikvm_skip_emulated_instruction(vcpu);
+	vcpu->stat.halt_exits++;
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return MINIKVM_EXIT_USERSPACE;
+}
+
+/* INVD, WBINVD, and MONITOR/MWAIT as KVM's default quirk has them. */
+int minikvm_emulate_as_nop(struct minikvm_vcpu *vcpu)
+{
+	return minikvm_skip_emulated_instruction(vcpu);
+}
+
+/*
+ * The CPU shut down (triple fault): the backend's state is undefined, so
+ * the vCPU gets the INIT state, and userspace hears KVM_EXIT_SHUTDOWN.
+ */
+int minikvm_emulate_triple_fault(struct minikvm_vcpu *vcpu)
+{
+	minikvm_vcpu_reset(vcpu, true);
+	vcpu->stat.shutdowns++;
+	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return MINIKVM_EXIT_USERSPACE;
+}
+
+/*
+ * Finish an instruction that ends at @next_rip: like the CPU, end any
+ * interrupt shadow and raise the single-step #DB a TF guest expects.
+ */
+static void finish_instruction(struct minikvm_vcpu *vcpu, u64 next_rip)
+{
+	vcpu->rip = next_rip;
+	minikvm_x86_call(set_interrupt_shadow)(vcpu, 0);
+	if (vcpu->rflags & X86_EFLAGS_TF)
+		minikvm_queue_exception_p(vcpu, X86_TRAP_DB, DR_STEP);
+}
+
+/*
+ * The I/O instruction userspace handled, at the next KVM_RUN: an IN takes
+ * its data from the PIO page (4 bytes write EAX, clearing the upper half
+ * of RAX).  If userspace moved RIP meanwhile, the instruction is dropped.
+ */
+static int complete_pio(struct minikvm_vcpu *vcpu)
+{
+	struct minikvm_pio *pio = &vcpu->pio;
+	u64 val;
+
+	if (vcpu->rip != pio->rip)
+		return MINIKVM_EXIT_RESUME;
+	if (pio->in) {
+		val = pio->size < 4 ? vcpu->regs[MINIKVM_REG_RAX] : 0;
+		memcpy(&val, vcpu->pio_data, pio->size);
+		vcpu->regs[MINIKVM_REG_RAX] = val;
+	}
+	finish_instruction(vcpu, pio->next_rip);
+	return MINIKVM_EXIT_RESUME;
 }
 
 /**
@@ -31,14 +140,17 @@ void minikvm_queue_exception(struct minikvm_vcpu *vcpu, u8 vector,
  * @in: true for IN, false for OUT.
  * @port: the I/O port.
  * @size: 1, 2 or 4.
+ * @next_rip: where the instruction ends.
  *
- * The backend has already advanced RIP past the instruction.  OUT data is
- * copied to the PIO page now; IN data is read from it at the next KVM_RUN
- * (complete_pio_in()).
+ * As in KVM, RIP stays on the instruction until the next KVM_RUN
+ * completes it (complete_pio()); OUT data is in the PIO page now.  The
+ * exception, also KVM's, is OUT to port 0x7e, done at once: old userspace
+ * relies on it.
  *
  * Return: MINIKVM_EXIT_USERSPACE.
  */
-int minikvm_exit_pio(struct minikvm_vcpu *vcpu, bool in, u16 port, u8 size)
+int minikvm_exit_pio(struct minikvm_vcpu *vcpu, bool in, u16 port, u8 size,
+		     u64 next_rip)
 {
 	struct kvm_run *run = vcpu->run;
 
@@ -48,24 +160,20 @@ int minikvm_exit_pio(struct minikvm_vcpu *vcpu, bool in, u16 port, u8 size)
 	run->io.port = port;
 	run->io.count = 1;
 	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	vcpu->stat.io_exits++;
 
-	if (in)
-		vcpu->pio = (struct minikvm_pio) {
-			.pending_in = true, .size = size, .port = port,
-		};
-	else
+	if (!in)
 		memcpy(vcpu->pio_data, &vcpu->regs[MINIKVM_REG_RAX], size);
+	if (!in && port == 0x7e) {
+		finish_instruction(vcpu, next_rip);
+		return MINIKVM_EXIT_USERSPACE;
+	}
+	vcpu->pio = (struct minikvm_pio) {
+		.in = in, .size = size, .port = port,
+		.rip = vcpu->rip, .next_rip = next_rip,
+	};
+	vcpu->complete_userspace_exit = complete_pio;
 	return MINIKVM_EXIT_USERSPACE;
-}
-
-/* An IN of 4 bytes writes EAX, which clears the upper half of RAX. */
-static void complete_pio_in(struct minikvm_vcpu *vcpu)
-{
-	u64 val = vcpu->pio.size < 4 ? vcpu->regs[MINIKVM_REG_RAX] : 0;
-
-	memcpy(&val, vcpu->pio_data, vcpu->pio.size);
-	vcpu->regs[MINIKVM_REG_RAX] = val;
-	vcpu->pio.pending_in = false;
 }
 
 /**
@@ -90,10 +198,22 @@ int minikvm_exit_internal_error(struct minikvm_vcpu *vcpu, u32 suberror,
 	return MINIKVM_EXIT_USERSPACE;
 }
 
-static void process_requests(struct minikvm_vcpu *vcpu)
+/* ------------------------------------------------------------------ */
+/* The run loop                                                        */
+
+/* Return: MINIKVM_EXIT_RESUME, or MINIKVM_EXIT_USERSPACE to stop. */
+static int process_requests(struct minikvm_vcpu *vcpu)
 {
-	if (test_and_clear_bit(MINIKVM_REQ_TLB_FLUSH, &vcpu->requests))
+	if (minikvm_check_request(vcpu, MINIKVM_REQ_TLB_FLUSH))
 		minikvm_x86_call(flush_tlb_current)(vcpu);
+	if (minikvm_check_request(vcpu, MINIKVM_REQ_TRIPLE_FAULT)) {
+		vcpu->stat.shutdowns++;
+		vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+		return MINIKVM_EXIT_USERSPACE;
+	}
+	if (minikvm_check_request(vcpu, MINIKVM_REQ_NMI))
+		minikvm_process_nmi(vcpu);
+	return MINIKVM_EXIT_RESUME;
 }
 
 static bool exit_request_pending(struct minikvm_vcpu *vcpu)
@@ -103,13 +223,73 @@ static bool exit_request_pending(struct minikvm_vcpu *vcpu)
 }
 
 /*
+ * Userspace with its own interrupt controller asked to hear when the guest
+ * can take an interrupt, and none is queued yet.
+ */
+static bool wants_interrupt_window(struct minikvm_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->run->request_interrupt_window) &&
+	       !vcpu->interrupt.injected;
+}
+
+/* Pick the events for this entry; see minikvm_check_and_inject_events(). */
+static void inject_events(struct minikvm_vcpu *vcpu, bool *req_immediate_exit)
+{
+	bool req_int_win = wants_interrupt_window(vcpu);
+
+	if (!minikvm_check_request(vcpu, MINIKVM_REQ_EVENT) && !req_int_win)
+		return;
+	vcpu->stat.req_event++;
+	minikvm_check_and_inject_events(vcpu, req_immediate_exit);
+	if (req_int_win)
+		minikvm_x86_call(enable_irq_window)(vcpu);
+}
+
+/*
+ * Run the guest until one exit, with IRQs off.  The host interrupt or NMI
+ * that ended the guest, if any, is taken when IRQs come back on.
+ */
+static void run_guest_irqoff(struct minikvm_vcpu *vcpu,
+			     bool req_immediate_exit)
+{
+	bool xcr0_loaded, tsc_aux_loaded;
+	u64 host_tsc_aux = 0;
+
+	/* An event must wait for the one being delivered: exit right after. */
+	if (req_immediate_exit) {
+		set_bit(MINIKVM_REQ_EVENT, &vcpu->requests);
+		smp_send_reschedule(smp_processor_id());
+	}
+	/* A context switch since the last entry saved the guest FPU state. */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+
+	vcpu->has_run = true;
+	xcr0_loaded = minikvm_load_guest_xcr0(vcpu);
+	tsc_aux_loaded = minikvm_load_guest_tsc_aux(vcpu, &host_tsc_aux);
+	minikvm_x86_call(vcpu_run)(vcpu);
+	minikvm_put_guest_tsc_aux(tsc_aux_loaded, host_tsc_aux);
+	minikvm_put_guest_xcr0(vcpu, xcr0_loaded);
+}
+
+/*
  * Enter the guest once and handle the exit.
  *
  * Return: MINIKVM_EXIT_RESUME to go on, MINIKVM_EXIT_USERSPACE, or -errno.
  */
 static int enter_guest(struct minikvm_vcpu *vcpu)
 {
-	process_requests(vcpu);
+	bool req_immediate_exit = false;
+	int r;
+
+	/* May sleep (allocations): before preemption goes off. */
+	r = minikvm_mmu_reload(vcpu);
+	if (r)
+		return r;
+	if (READ_ONCE(vcpu->requests) &&
+	    process_requests(vcpu) == MINIKVM_EXIT_USERSPACE)
+		return MINIKVM_EXIT_USERSPACE;
+	inject_events(vcpu, &req_immediate_exit);
 
 	preempt_disable();
 	local_irq_disable();
@@ -117,10 +297,10 @@ static int enter_guest(struct minikvm_vcpu *vcpu)
 	/*
 	 * Publish where we run, then that we run the guest, then look for
 	 * requests.  The smp_mb() pairs with the one after set_bit() in
-	 * minikvm_make_all_vcpus_request(): either it sees IN_GUEST_MODE and
-	 * interrupts this CPU, or we see its request here.  x86 does not
-	 * reorder the two stores, so a requester that sees the mode also
-	 * sees the CPU.
+	 * minikvm_make_all_vcpus_request() and minikvm_vcpu_kick(): either
+	 * the requester sees IN_GUEST_MODE and interrupts this CPU, or we see
+	 * its request here.  x86 does not reorder the two stores, so a
+	 * requester that sees the mode also sees the CPU.
 	 */
 	WRITE_ONCE(vcpu->cpu, smp_processor_id());
 	WRITE_ONCE(vcpu->mode, MINIKVM_IN_GUEST_MODE);
@@ -129,33 +309,39 @@ static int enter_guest(struct minikvm_vcpu *vcpu)
 		WRITE_ONCE(vcpu->mode, MINIKVM_OUTSIDE_GUEST_MODE);
 		local_irq_enable();
 		preempt_enable();
+		/* What was injected goes back to the queues, unchanged. */
+		minikvm_x86_call(cancel_injection)(vcpu);
 		return MINIKVM_EXIT_RESUME;
 	}
 
-	/* A context switch since the last entry saved the guest FPU state. */
-	if (test_thread_flag(TIF_NEED_FPU_LOAD))
-		switch_fpu_return();
-
-	minikvm_x86_call(vcpu_run)(vcpu);
+	run_guest_irqoff(vcpu, req_immediate_exit);
 
 	WRITE_ONCE(vcpu->mode, MINIKVM_OUTSIDE_GUEST_MODE);
-	/* The host interrupt that ended the guest, if any, is taken here. */
 	local_irq_enable();
 	preempt_enable();
 
+	vcpu->stat.exits++;
 	return minikvm_x86_call(handle_exit)(vcpu);
 }
 
 static int run_loop(struct minikvm_vcpu *vcpu)
 {
+	struct kvm_run *run = vcpu->run;
 	int r;
 
 	for (;;) {
 		r = enter_guest(vcpu);
 		if (r <= 0)
 			return r;
+		if (READ_ONCE(run->request_interrupt_window) &&
+		    minikvm_ready_for_interrupt_injection(vcpu)) {
+			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+			vcpu->stat.request_irq_exits++;
+			return 0;
+		}
 		if (signal_pending(current)) {
-			vcpu->run->exit_reason = KVM_EXIT_INTR;
+			run->exit_reason = KVM_EXIT_INTR;
+			vcpu->stat.signal_exits++;
 			return -EINTR;
 		}
 		cond_resched();
@@ -168,17 +354,51 @@ static void post_run_save(struct minikvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 
 	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
-	/* KVM_INTERRUPT is not implemented: never invite an injection. */
-	run->ready_for_interrupt_injection = 0;
+	run->cr8 = vcpu->cr8;
+	run->apic_base = vcpu->apic_base;
+	run->ready_for_interrupt_injection =
+		minikvm_ready_for_interrupt_injection(vcpu);
+}
+
+/*
+ * Before the guest runs: sync_regs, the TPR (userspace owns the local
+ * APIC, so kvm_run->cr8 is the truth), and the completion of the exit
+ * userspace just handled.
+ *
+ * Return: 1 to run the guest, 0 or -errno to return at once.
+ */
+static int pre_run(struct minikvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int (*complete)(struct minikvm_vcpu *vcpu);
+	u64 cr8;
+	int r;
+
+	r = minikvm_sync_regs_from_run(vcpu);
+	if (r)
+		return r;
+	cr8 = READ_ONCE(run->cr8);
+	if (cr8 & ~0xfULL)
+		return -EINVAL;
+	vcpu->cr8 = cr8;
+
+	complete = vcpu->complete_userspace_exit;
+	if (complete) {
+		vcpu->complete_userspace_exit = NULL;
+		r = complete(vcpu);
+		if (r <= 0)
+			return r;
+	}
+	return 1;
 }
 
 /**
  * minikvm_vcpu_ioctl_run - KVM_RUN.
  * @vcpu: the vCPU; its mutex is held.
  *
- * A pending IN is completed first; then immediate_exit returns -EINTR at
- * once, as does a signal pending before or arriving during the run
- * (exit_reason KVM_EXIT_INTR).
+ * A pending IN or MSR exit is completed first; then immediate_exit returns
+ * -EINTR at once, as does a signal pending before or arriving during the
+ * run (exit_reason KVM_EXIT_INTR).
  *
  * Return: 0 with run->exit_reason set, or -errno.
  */
@@ -192,15 +412,19 @@ int minikvm_vcpu_ioctl_run(struct minikvm_vcpu *vcpu)
 	run->flags = 0;
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 
-	if (vcpu->pio.pending_in)
-		complete_pio_in(vcpu);
-
-	if (minikvm_run_immediate_exit(run))
+	r = pre_run(vcpu);
+	if (r <= 0)
+		goto out;
+	if (minikvm_run_immediate_exit(run)) {
 		r = -EINTR;
-	else
-		r = run_loop(vcpu);
+		goto out;
+	}
+	run->exit_reason = KVM_EXIT_UNKNOWN;
+	r = run_loop(vcpu);
 
+out:
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
+	minikvm_sync_regs_to_run(vcpu);
 	post_run_save(vcpu);
 	return r > 0 ? 0 : r;
 }

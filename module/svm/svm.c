@@ -16,15 +16,16 @@
 #include <asm/special_insns.h>
 
 #include "../compat.h"
+#include "../mmu/spte.h"
+#include "../regs.h"
 #include "../x86.h"
 #include "svm.h"
 
 #define IOPM_SIZE	(3 * PAGE_SIZE)	/* 12 KiB: one bit per port, + 1 page */
 #define MSRPM_SIZE	(2 * PAGE_SIZE)	/* 8 KiB: two bits per MSR */
 #define SVM_DEFAULT_PAT	0x0007040600070406ULL
-/* DR6 and DR7 after RESET. */
-#define SVM_DR6_INIT	0xffff0ff0ULL
-#define SVM_DR7_INIT	0x400ULL
+/* PAUSEs in a row (within the filter threshold) before an exit. */
+#define SVM_PAUSE_FILTER_COUNT	3000
 
 static DEFINE_PER_CPU(struct svm_cpu_data, svm_cpu_data);
 
@@ -128,10 +129,37 @@ static struct page *svm_alloc_bitmap(size_t size)
 	return pages;
 }
 
+/*
+ * NPT entries have the x86-64 page table format.  Every guest access is a
+ * user access to NPT, so User is set with Present.  Bits 9 and 10 are
+ * ignored by the hardware: the software Host-writable and MMU-writable.
+ * An MMIO spte is not present (the hardware ignores all other bits then)
+ * and carries bit 62.  1 GiB leaves need the CPU's 1 GiB page support.
+ */
+static int svm_setup_npt_masks(void)
+{
+	const struct minikvm_spte_masks npt = {
+		.present	= _PAGE_PRESENT | _PAGE_USER,
+		.accessed	= _PAGE_ACCESSED,
+		.dirty		= _PAGE_DIRTY,
+		.host_writable	= BIT_ULL(9),
+		.mmu_writable	= BIT_ULL(10),
+		.mmio_mask	= _PAGE_PRESENT | SPTE_MMU_PRESENT | BIT_ULL(62),
+		.mmio_value	= BIT_ULL(62),
+		.max_level	= boot_cpu_has(X86_FEATURE_GBPAGES) ? PG_LEVEL_1G :
+								      PG_LEVEL_2M,
+	};
+
+	return minikvm_spte_set_masks(&npt);
+}
+
 static int svm_hardware_setup(void)
 {
 	u32 nr_asids = cpuid_ebx(0x8000000a);
 	int cpu;
+
+	if (svm_setup_npt_masks())
+		return -EINVAL;
 
 	svm_iopm_pages = svm_alloc_bitmap(IOPM_SIZE);
 	svm_msrpm_pages = svm_alloc_bitmap(MSRPM_SIZE);
@@ -180,9 +208,12 @@ static void svm_vcpu_free(struct minikvm_vcpu *vcpu)
 	free_page((unsigned long)to_svm(vcpu)->vmcb);
 }
 
-static void set_intercept(struct vmcb_control_area *c, unsigned int bit)
+/* Every access to DR0-7 exits, until the guest first uses them. */
+void svm_set_dr_intercepts(struct vcpu_svm *svm)
 {
-	c->intercepts[bit / 32] |= BIT(bit % 32);
+	svm->vmcb->control.intercepts[INTERCEPT_DR] =
+		GENMASK(INTERCEPT_DR7_READ - 32, INTERCEPT_DR0_READ - 32) |
+		GENMASK(INTERCEPT_DR7_WRITE - 32, INTERCEPT_DR0_WRITE - 32);
 }
 
 static void init_vmcb_control(struct vcpu_svm *svm)
@@ -196,20 +227,28 @@ static void init_vmcb_control(struct vcpu_svm *svm)
 		INTERCEPT_VMLOAD, INTERCEPT_VMSAVE, INTERCEPT_STGI,
 		INTERCEPT_CLGI, INTERCEPT_SKINIT, INTERCEPT_WBINVD,
 		INTERCEPT_MONITOR, INTERCEPT_MWAIT, INTERCEPT_XSETBV,
-		INTERCEPT_RDPRU,
+		INTERCEPT_RDPRU, INTERCEPT_RDTSCP,
 	};
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
-		set_intercept(c, intercepts[i]);
-	set_intercept(c, INTERCEPT_EXCEPTION_OFFSET + MC_VECTOR);
+		svm_set_intercept(svm, intercepts[i]);
+	svm_set_intercept(svm, INTERCEPT_EXCEPTION_OFFSET + MC_VECTOR);
+	svm_set_dr_intercepts(svm);
+	/* A spinning guest exits after this many PAUSEs, to yield. */
+	if (boot_cpu_has(X86_FEATURE_PAUSEFILTER)) {
+		svm_set_intercept(svm, INTERCEPT_PAUSE);
+		c->pause_filter_count = SVM_PAUSE_FILTER_COUNT;
+	}
 
 	c->iopm_base_pa = page_to_phys(svm_iopm_pages);
 	c->msrpm_base_pa = page_to_phys(svm_msrpm_pages);
 	/* Host IF gates physical interrupts; guest IF only virtual ones. */
 	c->int_ctl = V_INTR_MASKING_MASK;
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
-	c->nested_cr3 = minikvm_mmu_root_hpa(svm->vcpu.vm);
+	/* 0 before the first entry: minikvm_mmu_reload() loads a root then. */
+	c->nested_cr3 = minikvm_mmu_root_hpa(&svm->vcpu);
+	c->tsc_offset = svm->vcpu.tsc_offset;
 }
 
 static void init_seg(struct vmcb_seg *seg, u16 type)
@@ -247,35 +286,35 @@ static void init_vmcb_save(struct vcpu_svm *svm)
 	s->idtr.limit = 0xffff;
 
 	s->cr0 = X86_CR0_NW | X86_CR0_CD | X86_CR0_ET;
-	s->dr6 = SVM_DR6_INIT;
-	s->dr7 = SVM_DR7_INIT;
 	s->g_pat = SVM_DEFAULT_PAT;
-	svm_set_efer(svm, 0);
-}
-
-void svm_set_efer(struct vcpu_svm *svm, u64 efer)
-{
-	svm->efer = efer;
 	/* VMRUN refuses a guest without EFER.SVME; the guest never sees it. */
-	svm->vmcb->save.efer = efer | EFER_SVME;
+	s->efer = svm->vcpu.efer | EFER_SVME;
 }
 
-void svm_vcpu_reset(struct minikvm_vcpu *vcpu)
+/* RDTSCP runs natively (on the guest's TSC_AUX) if the guest CPUID has it. */
+static void svm_vcpu_after_set_cpuid(struct minikvm_vcpu *vcpu)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+
+	if (minikvm_cpuid_has(&vcpu->cpuid, MINIKVM_GUEST_RDTSCP))
+		svm_clr_intercept(svm, INTERCEPT_RDTSCP);
+	else
+		svm_set_intercept(svm, INTERCEPT_RDTSCP);
+}
+
+static void svm_vcpu_reset(struct minikvm_vcpu *vcpu)
 {
 	struct vcpu_svm *svm = to_svm(vcpu);
 
 	memset(svm->vmcb, 0, PAGE_SIZE);
 	init_vmcb_control(svm);
 	init_vmcb_save(svm);
+	svm_vcpu_after_set_cpuid(vcpu);
 	svm->asid_cpu = -1;
-
-	memset(vcpu->regs, 0, sizeof(vcpu->regs));
-	/* EDX after RESET: the CPU signature; KVM reports 0x600 without CPUID. */
-	vcpu->regs[MINIKVM_REG_RDX] = 0x600;
-	vcpu->rip = 0xfff0;
-	vcpu->rflags = X86_EFLAGS_FIXED;
-	vcpu->exception.pending = false;
-	vcpu->pio.pending_in = false;
+	svm->nmi_masked = false;
+	svm->awaiting_iret_completion = false;
+	svm->nmi_singlestep = false;
+	svm->dr_passthrough = false;
 }
 
 /* ------------------------------------------------------------------ */
@@ -313,10 +352,10 @@ static void set_seg(struct vmcb_seg *s, const struct kvm_segment *var)
 		    (var->g & 1) << SVM_SELECTOR_G_SHIFT;
 }
 
+/* Segments, descriptor tables and CR0/2/3/4; the core does the rest. */
 static void svm_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs)
 {
-	struct vcpu_svm *svm = to_svm(vcpu);
-	struct vmcb_save_area *s = &svm->vmcb->save;
+	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
 
 	get_seg(&s->cs, &sregs->cs);
 	get_seg(&s->ds, &sregs->ds);
@@ -344,15 +383,11 @@ static void svm_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->cr2 = s->cr2;
 	sregs->cr3 = s->cr3;
 	sregs->cr4 = s->cr4;
-	sregs->cr8 = svm->vmcb->control.int_ctl & V_TPR_MASK;
-	sregs->efer = svm->efer;
-	sregs->apic_base = vcpu->apic_base;
 }
 
 static void svm_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
-	struct vcpu_svm *svm = to_svm(vcpu);
-	struct vmcb_save_area *s = &svm->vmcb->save;
+	struct vmcb_save_area *s = &to_svm(vcpu)->vmcb->save;
 
 	set_seg(&s->cs, &sregs->cs);
 	set_seg(&s->ds, &sregs->ds);
@@ -372,10 +407,104 @@ static void svm_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *sre
 	s->cr2 = sregs->cr2;
 	s->cr3 = sregs->cr3;
 	s->cr4 = sregs->cr4;
-	svm->vmcb->control.int_ctl &= ~V_TPR_MASK;
-	svm->vmcb->control.int_ctl |= sregs->cr8 & V_TPR_MASK;
-	svm_set_efer(svm, sregs->efer);
-	vcpu->apic_base = sregs->apic_base;
+}
+
+static int svm_get_cpl(struct minikvm_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->save.cpl;
+}
+
+static u64 svm_get_cr0(struct minikvm_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->save.cr0;
+}
+
+static u64 svm_get_cr4(struct minikvm_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->save.cr4;
+}
+
+static void svm_get_cs_db_l_bits(struct minikvm_vcpu *vcpu, int *db, int *l)
+{
+	u16 attrib = to_svm(vcpu)->vmcb->save.cs.attrib;
+
+	*db = (attrib >> SVM_SELECTOR_DB_SHIFT) & 1;
+	*l = (attrib >> SVM_SELECTOR_L_SHIFT) & 1;
+}
+
+static void svm_set_efer(struct minikvm_vcpu *vcpu)
+{
+	to_svm(vcpu)->vmcb->save.efer = vcpu->efer | EFER_SVME;
+}
+
+static void svm_write_tsc_offset(struct minikvm_vcpu *vcpu)
+{
+	to_svm(vcpu)->vmcb->control.tsc_offset = vcpu->tsc_offset;
+}
+
+/* ------------------------------------------------------------------ */
+/* MSRs kept in the VMCB                                               */
+
+static u64 *vmcb_msr(struct vcpu_svm *svm, u32 msr)
+{
+	struct vmcb_save_area *s = &svm->vmcb->save;
+
+	switch (msr) {
+	case MSR_STAR:			return &s->star;
+	case MSR_LSTAR:			return &s->lstar;
+	case MSR_CSTAR:			return &s->cstar;
+	case MSR_SYSCALL_MASK:		return &s->sfmask;
+	case MSR_KERNEL_GS_BASE:	return &s->kernel_gs_base;
+	case MSR_FS_BASE:		return &s->fs.base;
+	case MSR_GS_BASE:		return &s->gs.base;
+	case MSR_IA32_SYSENTER_CS:	return &s->sysenter_cs;
+	case MSR_IA32_SYSENTER_ESP:	return &s->sysenter_esp;
+	case MSR_IA32_SYSENTER_EIP:	return &s->sysenter_eip;
+	case MSR_IA32_CR_PAT:		return &s->g_pat;
+	default:			return NULL;
+	}
+}
+
+static int svm_get_msr(struct minikvm_vcpu *vcpu, u32 msr, u64 *data,
+		       bool host_initiated)
+{
+	u64 *field = vmcb_msr(to_svm(vcpu), msr);
+
+	if (!field)
+		return MINIKVM_MSR_UNSUPPORTED;
+	*data = *field;
+	/* AMD implements only the low half of the SYSENTER MSRs. */
+	if ((msr == MSR_IA32_SYSENTER_ESP || msr == MSR_IA32_SYSENTER_EIP) &&
+	    vcpu->cpuid.amd_compatible)
+		*data = (u32)*data;
+	return 0;
+}
+
+/* Each byte: 0 (UC), 1 (WC), 4 (WT), 5 (WP), 6 (WB) or 7 (UC-). */
+static bool is_valid_pat(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 type = pat >> (i * 8);
+
+		if (type > 7 || type == 2 || type == 3)
+			return false;
+	}
+	return true;
+}
+
+static int svm_set_msr(struct minikvm_vcpu *vcpu, u32 msr, u64 data,
+		       bool host_initiated)
+{
+	u64 *field = vmcb_msr(to_svm(vcpu), msr);
+
+	if (!field)
+		return MINIKVM_MSR_UNSUPPORTED;
+	if (msr == MSR_IA32_CR_PAT && !is_valid_pat(data))
+		return 1;
+	*field = data;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -408,28 +537,13 @@ static void svm_flush_tlb_current(struct minikvm_vcpu *vcpu)
 		svm->asid_cpu = -1;
 }
 
-/*
- * Queue an event for this entry: first an event whose delivery the last
- * exit interrupted (it was never seen by the guest), else a queued
- * exception.
- */
-static void svm_inject_event(struct vcpu_svm *svm)
+/* The MMU's root changed: the next VMRUN walks the new table. */
+static void svm_load_mmu_pgd(struct minikvm_vcpu *vcpu, hpa_t root_hpa)
 {
-	struct vmcb_control_area *c = &svm->vmcb->control;
-	struct minikvm_exception *ex = &svm->vcpu.exception;
-
-	if (c->event_inj & SVM_EVTINJ_VALID)
-		return;
-	if (!ex->pending)
-		return;
-	c->event_inj = ex->vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID;
-	if (ex->has_error_code) {
-		c->event_inj |= SVM_EVTINJ_VALID_ERR;
-		c->event_inj_err = ex->error_code;
-	}
-	ex->pending = false;
+	to_svm(vcpu)->vmcb->control.nested_cr3 = root_hpa;
 }
 
+/* Copy the state the core keeps into the VMCB. */
 static void svm_prepare_entry(struct vcpu_svm *svm, struct svm_cpu_data *sd,
 			      int cpu)
 {
@@ -444,11 +558,18 @@ static void svm_prepare_entry(struct vcpu_svm *svm, struct svm_cpu_data *sd,
 	vmcb->save.rsp = vcpu->regs[MINIKVM_REG_RSP];
 	vmcb->save.rip = vcpu->rip;
 	vmcb->save.rflags = vcpu->rflags;
-	svm_inject_event(svm);
+	if (svm->nmi_singlestep)
+		vmcb->save.rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
+	vmcb->control.int_ctl &= ~V_TPR_MASK;
+	vmcb->control.int_ctl |= vcpu->cr8 & V_TPR_MASK;
+	vmcb->save.dr6 = vcpu->dr6;
+	vmcb->save.dr7 = vcpu->dr7;
+	svm->entry_dr6 = vcpu->dr6;
 	/* minikvm does not track what changed: the CPU reloads everything. */
 	vmcb->control.clean = 0;
 }
 
+/* Copy back what the guest may have changed without an exit. */
 static void svm_complete_exit(struct vcpu_svm *svm)
 {
 	struct minikvm_vcpu *vcpu = &svm->vcpu;
@@ -457,14 +578,42 @@ static void svm_complete_exit(struct vcpu_svm *svm)
 	vcpu->regs[MINIKVM_REG_RAX] = vmcb->save.rax;
 	vcpu->regs[MINIKVM_REG_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
-	vcpu->rflags = vmcb->save.rflags;
+	vcpu->rflags = svm_guest_rflags(svm);
+	vcpu->cr8 = vmcb->control.int_ctl & V_TPR_MASK;
+	vcpu->dr6 = vmcb->save.dr6;
+	vcpu->dr7 = vmcb->save.dr7;
+	if (svm->dr_passthrough) {
+		svm->dr_passthrough = false;
+		svm_set_dr_intercepts(svm);
+	}
 	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
-	vmcb->control.event_inj = 0;
 	/*
 	 * The APM makes VMEXIT_INVALID a 64-bit -1, but not every CPU (QEMU's
 	 * TCG) writes EXITCODE_HI; every exit code fits in the low half.
 	 */
 	svm->exit_code = vmcb->control.exit_code;
+}
+
+/* DR0-3 hold the guest's values while it can see them. */
+static bool guest_uses_drs(struct vcpu_svm *svm)
+{
+	return svm->dr_passthrough || (svm->vcpu.dr7 & MINIKVM_DR7_BP_EN_MASK);
+}
+
+static void load_guest_drs(struct minikvm_vcpu *vcpu)
+{
+	set_debugreg(vcpu->db[0], 0);
+	set_debugreg(vcpu->db[1], 1);
+	set_debugreg(vcpu->db[2], 2);
+	set_debugreg(vcpu->db[3], 3);
+}
+
+static void save_guest_drs(struct minikvm_vcpu *vcpu)
+{
+	get_debugreg(vcpu->db[0], 0);
+	get_debugreg(vcpu->db[1], 1);
+	get_debugreg(vcpu->db[2], 2);
+	get_debugreg(vcpu->db[3], 3);
 }
 
 /*
@@ -477,12 +626,15 @@ static void svm_vcpu_run(struct minikvm_vcpu *vcpu)
 	struct vcpu_svm *svm = to_svm(vcpu);
 	bool pkru_in_use = cpu_feature_enabled(X86_FEATURE_OSPKE);
 	u32 host_pkru = pkru_in_use ? rdpkru() : 0;
+	bool guest_drs = guest_uses_drs(svm);
 	unsigned long host_dr7;
 
 	lockdep_assert_irqs_disabled();
 
 	svm_prepare_entry(svm, sd, smp_processor_id());
 	get_debugreg(host_dr7, 7);
+	if (guest_drs)
+		load_guest_drs(vcpu);
 
 	/* Host FS/GS/TR/LDTR and syscall MSRs, reloaded by the asm. */
 	asm volatile("vmsave %0" : : "a"(page_to_phys(sd->host_save)) : "memory");
@@ -493,6 +645,9 @@ static void svm_vcpu_run(struct minikvm_vcpu *vcpu)
 	__minikvm_svm_vmrun(svm->vmcb_pa, vcpu->regs, page_to_phys(sd->host_save));
 	raw_local_irq_disable();
 
+	/* The guest wrote DR0-3 without exits: keep what it wrote. */
+	if (svm->dr_passthrough)
+		save_guest_drs(vcpu);
 	/* #VMEXIT left DR7 = 0x400; the guest may have changed DR0-3 and PKRU. */
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
@@ -507,21 +662,45 @@ static void svm_vcpu_run(struct minikvm_vcpu *vcpu)
 }
 
 static const struct minikvm_x86_ops svm_x86_ops = {
-	.hardware_enable	= svm_enable,
-	.hardware_disable	= svm_disable,
-	.emergency_disable	= svm_emergency_disable,
-	.hardware_unsetup	= svm_hardware_unsetup,
+	.hardware_enable		= svm_enable,
+	.hardware_disable		= svm_disable,
+	.emergency_disable		= svm_emergency_disable,
+	.hardware_unsetup		= svm_hardware_unsetup,
 
-	.vcpu_create		= svm_vcpu_create,
-	.vcpu_free		= svm_vcpu_free,
-	.vcpu_reset		= svm_vcpu_reset,
+	.vcpu_create			= svm_vcpu_create,
+	.vcpu_free			= svm_vcpu_free,
+	.vcpu_reset			= svm_vcpu_reset,
+	.vcpu_after_set_cpuid		= svm_vcpu_after_set_cpuid,
 
-	.get_sregs		= svm_get_sregs,
-	.set_sregs		= svm_set_sregs,
+	.get_sregs			= svm_get_sregs,
+	.set_sregs			= svm_set_sregs,
+	.get_cpl			= svm_get_cpl,
+	.get_cr0			= svm_get_cr0,
+	.get_cr4			= svm_get_cr4,
+	.get_cs_db_l_bits		= svm_get_cs_db_l_bits,
+	.set_efer			= svm_set_efer,
+	.get_msr			= svm_get_msr,
+	.set_msr			= svm_set_msr,
+	.write_tsc_offset		= svm_write_tsc_offset,
+	.skip_emulated_instruction	= svm_skip_emulated_instruction,
 
-	.vcpu_run		= svm_vcpu_run,
-	.handle_exit		= svm_handle_exit,
-	.flush_tlb_current	= svm_flush_tlb_current,
+	.inject_exception		= svm_inject_exception,
+	.inject_nmi			= svm_inject_nmi,
+	.inject_irq			= svm_inject_irq,
+	.cancel_injection		= svm_cancel_injection,
+	.interrupt_allowed		= svm_interrupt_allowed,
+	.nmi_allowed			= svm_nmi_allowed,
+	.get_nmi_mask			= svm_get_nmi_mask,
+	.set_nmi_mask			= svm_set_nmi_mask,
+	.get_interrupt_shadow		= svm_get_interrupt_shadow,
+	.set_interrupt_shadow		= svm_set_interrupt_shadow,
+	.enable_irq_window		= svm_enable_irq_window,
+	.enable_nmi_window		= svm_enable_nmi_window,
+
+	.vcpu_run			= svm_vcpu_run,
+	.handle_exit			= svm_handle_exit,
+	.flush_tlb_current		= svm_flush_tlb_current,
+	.load_mmu_pgd			= svm_load_mmu_pgd,
 };
 
 const struct minikvm_x86_init_ops minikvm_svm_init_ops = {

@@ -3,8 +3,8 @@
  * KUnit suite minikvm_memslot: KVM_SET_USER_MEMORY_REGION's argument checks
  * and errnos, the overlap rules, moves and deletes, the gfn -> memslot
  * lookup at every boundary, and the gfn -> hva arithmetic.  Each case runs
- * on a fresh VM that has memslots and an MMU but no vCPU and no mm: nothing
- * is ever mapped, so no user memory is touched.
+ * on a fresh VM that has memslots and an MMU but no vCPU and no MMU
+ * notifier: nothing is ever mapped, so no user memory is touched.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,8 +27,8 @@ static int memslot_test_init(struct kunit *test)
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
 	xa_init(&vm->vcpus);
-	minikvm_memslots_init(&vm->slots);
 	KUNIT_ASSERT_EQ(test, minikvm_mmu_init(vm), 0);
+	KUNIT_ASSERT_EQ(test, minikvm_memslots_init(vm), 0);
 	test->priv = vm;
 	return 0;
 }
@@ -96,8 +96,7 @@ static const struct region_case region_cases[] = {
 	{ "one page", 0, 0, 0, PAGE_SIZE, HVA_A, 0 },
 	{ "highest slot id", MINIKVM_USER_MEM_SLOTS - 1, 0, 0, PAGE_SIZE, HVA_A, 0 },
 	{ "last frame the MMU reaches", 1, 0, GPA_LAST_FRAME, PAGE_SIZE, HVA_A, 0 },
-	{ "dirty logging is not implemented", 0, KVM_MEM_LOG_DIRTY_PAGES, 0,
-	  PAGE_SIZE, HVA_A, -EINVAL },
+	{ "dirty logging", 0, KVM_MEM_LOG_DIRTY_PAGES, 0, PAGE_SIZE, HVA_A, 0 },
 	{ "read-only is not implemented", 0, KVM_MEM_READONLY, 0, PAGE_SIZE,
 	  HVA_A, -EINVAL },
 	{ "unknown flag", 0, BIT(31), 0, PAGE_SIZE, HVA_A, -EINVAL },

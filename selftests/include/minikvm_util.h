@@ -128,6 +128,35 @@ void vm_move_region(struct kvm_vm *vm, uint32_t slot, gpa_t new_gpa);
 /* Deletes memslot @slot; its host memory stays mapped until vm free. */
 void vm_delete_region(struct kvm_vm *vm, uint32_t slot);
 
+/*
+ * Backs [gpa, gpa + size) with @mem (owned by the caller) in memslot @slot
+ * with @flags; the library forgets the region when the slot is deleted.
+ */
+void vm_add_region(struct kvm_vm *vm, uint32_t slot, uint32_t flags, gpa_t gpa,
+		   uint64_t size, void *mem);
+/* Changes only the flags of memslot @slot (e.g. KVM_MEM_LOG_DIRTY_PAGES). */
+void vm_set_region_flags(struct kvm_vm *vm, uint32_t slot, uint32_t flags);
+
+/* KVM_ENABLE_CAP on the VM fd with one argument. */
+int __vm_enable_cap(struct kvm_vm *vm, uint32_t cap, uint64_t arg0);
+void vm_enable_cap(struct kvm_vm *vm, uint32_t cap, uint64_t arg0);
+
+/* KVM_GET_DIRTY_LOG / KVM_CLEAR_DIRTY_LOG; bitmaps are arrays of longs. */
+int __vm_get_dirty_log(struct kvm_vm *vm, uint32_t slot, void *bitmap);
+void vm_get_dirty_log(struct kvm_vm *vm, uint32_t slot, void *bitmap);
+int __vm_clear_dirty_log(struct kvm_vm *vm, uint32_t slot, void *bitmap,
+			 uint64_t first_page, uint32_t num_pages);
+void vm_clear_dirty_log(struct kvm_vm *vm, uint32_t slot, void *bitmap,
+			uint64_t first_page, uint32_t num_pages);
+
+/*
+ * One statistic of the VM from debugfs, where stock KVM and minikvm both
+ * keep them: /sys/kernel/debug/<kvm|minikvm>/<pid>-<vm fd>/<name>.
+ * Return: the value, or -1 if the file cannot be read (no debugfs, or a
+ * statistic the device does not have).
+ */
+long vm_get_stat(struct kvm_vm *vm, const char *name);
+
 /* Host address backing @gpa, or NULL when no memslot covers it. */
 void *addr_gpa2hva_or_null(struct kvm_vm *vm, gpa_t gpa);
 void *addr_gpa2hva(struct kvm_vm *vm, gpa_t gpa);

@@ -44,6 +44,27 @@ __attribute__((noreturn)) void test_assert_fail(const char *file, unsigned int l
 #define TEST_FAIL(fmt, ...) \
 	test_assert_fail(__FILE__, __LINE__, "failed", fmt, ##__VA_ARGS__)
 
+/*
+ * In a kselftest harness test: asserts that @cmd failed with -1 and
+ * errno == @expected.
+ */
+#define EXPECT_ERRNO(expected, cmd)                                          \
+	do {                                                                 \
+		int __rc = (cmd);                                            \
+		ASSERT_EQ(-1, __rc);                                         \
+		EXPECT_EQ(expected, errno)                                   \
+			TH_LOG("errno %d (%s)", errno, strerror(errno));     \
+	} while (0)
+
+/* A page that faults on any access: a certainly-bad user pointer. */
+void *fault_page(void);
+
+/*
+ * The last @size bytes of a readable page followed by a page that faults:
+ * a struct there is readable, an array after it is not.
+ */
+void *before_fault_page(size_t size);
+
 /* Monotonic time in nanoseconds. */
 uint64_t now_ns(void);
 

@@ -83,6 +83,9 @@ const char *ioctl_name(unsigned long cmd)
 	C(KVM_SET_REGS);
 	C(KVM_GET_SREGS);
 	C(KVM_SET_SREGS);
+	C(KVM_ENABLE_CAP);
+	C(KVM_GET_DIRTY_LOG);
+	C(KVM_CLEAR_DIRTY_LOG);
 #undef C
 	}
 	return "ioctl";
@@ -201,6 +204,80 @@ void vm_delete_region(struct kvm_vm *vm, uint32_t slot)
 	TEST_ASSERT(slot < MAX_MEM_REGIONS && mr->in_use, "slot %u unused", slot);
 	vm_set_user_memory_region(vm, slot, 0, mr->kvm.guest_phys_addr, 0,
 				  (void *)(uintptr_t)mr->kvm.userspace_addr);
+}
+
+void vm_add_region(struct kvm_vm *vm, uint32_t slot, uint32_t flags, gpa_t gpa,
+		   uint64_t size, void *mem)
+{
+	TEST_ASSERT(slot < MAX_MEM_REGIONS && !vm->regions[slot].in_use,
+		    "slot %u unusable", slot);
+	vm_set_user_memory_region(vm, slot, flags, gpa, size, mem);
+}
+
+void vm_set_region_flags(struct kvm_vm *vm, uint32_t slot, uint32_t flags)
+{
+	struct mem_region *mr = &vm->regions[slot];
+
+	TEST_ASSERT(slot < MAX_MEM_REGIONS && mr->in_use, "slot %u unused", slot);
+	vm_set_user_memory_region(vm, slot, flags, mr->kvm.guest_phys_addr,
+				  mr->kvm.memory_size,
+				  (void *)(uintptr_t)mr->kvm.userspace_addr);
+}
+
+int __vm_enable_cap(struct kvm_vm *vm, uint32_t cap, uint64_t arg0)
+{
+	struct kvm_enable_cap c = { .cap = cap, .args = { arg0 } };
+
+	return ioctl(vm->fd, KVM_ENABLE_CAP, &c);
+}
+
+void vm_enable_cap(struct kvm_vm *vm, uint32_t cap, uint64_t arg0)
+{
+	int r = __vm_enable_cap(vm, cap, arg0);
+
+	__check_ioctl(r, KVM_ENABLE_CAP, "VM fd");
+}
+
+int __vm_get_dirty_log(struct kvm_vm *vm, uint32_t slot, void *bitmap)
+{
+	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
+
+	return ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log);
+}
+
+void vm_get_dirty_log(struct kvm_vm *vm, uint32_t slot, void *bitmap)
+{
+	int r = __vm_get_dirty_log(vm, slot, bitmap);
+
+	__check_ioctl(r, KVM_GET_DIRTY_LOG, "VM fd");
+}
+
+int __vm_clear_dirty_log(struct kvm_vm *vm, uint32_t slot, void *bitmap,
+			 uint64_t first_page, uint32_t num_pages)
+{
+	struct kvm_clear_dirty_log log = {
+		.slot = slot, .num_pages = num_pages, .first_page = first_page,
+		.dirty_bitmap = bitmap,
+	};
+
+	return ioctl(vm->fd, KVM_CLEAR_DIRTY_LOG, &log);
+}
+
+void vm_clear_dirty_log(struct kvm_vm *vm, uint32_t slot, void *bitmap,
+			uint64_t first_page, uint32_t num_pages)
+{
+	int r = __vm_clear_dirty_log(vm, slot, bitmap, first_page, num_pages);
+
+	__check_ioctl(r, KVM_CLEAR_DIRTY_LOG, "VM fd");
+}
+
+long vm_get_stat(struct kvm_vm *vm, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%d-%d/%s",
+		 device_module_name(), (int)getpid(), vm->fd, name);
+	return read_long_file(path);
 }
 
 void *addr_gpa2hva_or_null(struct kvm_vm *vm, gpa_t gpa)

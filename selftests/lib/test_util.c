@@ -2,6 +2,7 @@
 /*
  * Host-side helpers: fatal assertions, time, /proc and /sys readers.
  */
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,4 +66,23 @@ long read_long_file(const char *path)
 		return -1;
 	buf[n] = '\0';
 	return strtol(buf, NULL, 10);
+}
+
+void *fault_page(void)
+{
+	void *p = mmap(NULL, PAGE_SIZE, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void *before_fault_page(size_t size)
+{
+	uint8_t *p = mmap(NULL, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	TEST_ASSERT(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	TEST_ASSERT(!mprotect(p + PAGE_SIZE, PAGE_SIZE, PROT_NONE),
+		    "mprotect: %s", strerror(errno));
+	return p + PAGE_SIZE - size;
 }

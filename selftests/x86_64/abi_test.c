@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "kvm_compat.h"
 #include "minikvm_util.h"
 #include "processor.h"
 
@@ -23,24 +24,6 @@
 #define KVM_CAP_UNKNOWN		0x7fffffff
 
 #define SZ_1M	(1ULL << 20)
-
-/* Asserts that @cmd failed with -1 and errno == @expected. */
-#define EXPECT_ERRNO(expected, cmd)                                          \
-	do {                                                                 \
-		int __rc = (cmd);                                            \
-		ASSERT_EQ(-1, __rc);                                         \
-		EXPECT_EQ(expected, errno)                                   \
-			TH_LOG("errno %d (%s)", errno, strerror(errno));     \
-	} while (0)
-
-/* A page that faults on any access: a certainly-bad user pointer. */
-static void *fault_page(void)
-{
-	void *p = mmap(NULL, PAGE_SIZE, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
 
 static int set_region(int vm_fd, uint32_t slot, uint32_t flags, uint64_t gpa,
 		      uint64_t size, uint64_t hva)
@@ -378,6 +361,41 @@ TEST_F(vm, identical_region_reset_is_ok)
 	/* Still there: an overlapping slot is refused. */
 	EXPECT_ERRNO(EEXIST, set_region(self->vm_fd, 1, 0, 0, SZ_1M,
 					self->hva + SZ_1M));
+}
+
+/* KVM_SET_USER_MEMORY_REGION2: the 6.12 selftests' way to add memory. */
+static int set_region2(int vm_fd, uint32_t flags, uint64_t gpa, uint64_t size,
+		       uint64_t hva)
+{
+	struct kvm_userspace_memory_region2 r = {
+		.slot = 0, .flags = flags, .guest_phys_addr = gpa,
+		.memory_size = size, .userspace_addr = hva,
+	};
+
+	return ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION2, &r);
+}
+
+TEST_F(vm, set_region2_adds_a_slot_like_set_region)
+{
+	if (ioctl(self->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY2) <= 0)
+		SKIP(return, "no KVM_SET_USER_MEMORY_REGION2");
+	EXPECT_EQ(0, set_region2(self->vm_fd, 0, 0, SZ_1M, self->hva));
+	/* The same slot through the old ioctl: unchanged, accepted. */
+	EXPECT_EQ(0, set_region(self->vm_fd, 0, 0, 0, SZ_1M, self->hva));
+	EXPECT_ERRNO(EEXIST, set_region(self->vm_fd, 1, 0, 0, SZ_1M,
+					self->hva + SZ_1M));
+	EXPECT_EQ(0, set_region2(self->vm_fd, 0, 0, 0, self->hva));
+}
+
+/* guest_memfd needs a VM type with private memory, not the default. */
+TEST_F(vm, set_region2_guest_memfd_is_einval)
+{
+	if (ioctl(self->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY2) <= 0)
+		SKIP(return, "no KVM_SET_USER_MEMORY_REGION2");
+	EXPECT_ERRNO(EINVAL, set_region2(self->vm_fd, KVM_MEM_GUEST_MEMFD, 0,
+					 SZ_1M, self->hva));
+	EXPECT_ERRNO(EFAULT, ioctl(self->vm_fd, KVM_SET_USER_MEMORY_REGION2,
+				   fault_page()));
 }
 
 TEST_F(vm, create_vcpu_id_limit)

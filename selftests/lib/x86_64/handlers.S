@@ -1,64 +1,81 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Guest-side entry stubs for the 32 architectural exception vectors. Each
- * stub normalises the stack to [vector, error code, hardware frame] and
- * hands it to guest_exception_report(), which reports the exception to the
- * host as UCALL_UNHANDLED. Also the landing pad for a guest entry function
- * that returns instead of calling GUEST_DONE().
+ * Guest-side entry stubs for all 256 vectors. Each stub normalises the
+ * stack to [vector, error code, hardware frame], saves the general-purpose
+ * registers and calls guest_exception_dispatch() with a struct ex_regs
+ * (processor.h). The dispatcher may change the saved registers (e.g. RIP
+ * to skip a faulting instruction); the stub then restores them and IRETs.
+ * Also the landing pad for a guest entry function that returns instead of
+ * calling GUEST_DONE().
  */
 	.text
 	.code64
+	.altmacro
 
-.macro EXC_STUB vec, has_error_code
+.macro VEC_STUB vec
 	.align 16
-exc_stub_\vec:
-	.if \has_error_code == 0
+vec_stub_\vec:
+	/* Vectors that push an error code: 8, 10-14, 17, 21, 29, 30. */
+	.set has_error_code, 0
+	.irp e, 8, 10, 11, 12, 13, 14, 17, 21, 29, 30
+	.if \vec == \e
+	.set has_error_code, 1
+	.endif
+	.endr
+	.if has_error_code == 0
 	pushq	$0
 	.endif
 	pushq	$\vec
-	jmp	exc_common
+	jmp	vec_common
 .endm
 
-exc_common:
-	movq	%rsp, %rdi
-	andq	$-16, %rsp
-	call	guest_exception_report
-1:	hlt
-	jmp	1b
+.macro STUB_ADDR vec
+	.quad vec_stub_\vec
+.endm
 
-	/* Vectors that push an error code: 8, 10-14, 17, 21, 29, 30. */
-	EXC_STUB 0, 0
-	EXC_STUB 1, 0
-	EXC_STUB 2, 0
-	EXC_STUB 3, 0
-	EXC_STUB 4, 0
-	EXC_STUB 5, 0
-	EXC_STUB 6, 0
-	EXC_STUB 7, 0
-	EXC_STUB 8, 1
-	EXC_STUB 9, 0
-	EXC_STUB 10, 1
-	EXC_STUB 11, 1
-	EXC_STUB 12, 1
-	EXC_STUB 13, 1
-	EXC_STUB 14, 1
-	EXC_STUB 15, 0
-	EXC_STUB 16, 0
-	EXC_STUB 17, 1
-	EXC_STUB 18, 0
-	EXC_STUB 19, 0
-	EXC_STUB 20, 0
-	EXC_STUB 21, 1
-	EXC_STUB 22, 0
-	EXC_STUB 23, 0
-	EXC_STUB 24, 0
-	EXC_STUB 25, 0
-	EXC_STUB 26, 0
-	EXC_STUB 27, 0
-	EXC_STUB 28, 0
-	EXC_STUB 29, 1
-	EXC_STUB 30, 1
-	EXC_STUB 31, 0
+vec_common:
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	/* The frame is 22 quadwords from a 16-byte aligned RSP: aligned. */
+	movq	%rsp, %rdi
+	call	guest_exception_dispatch
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	/* Drop vector and error code. */
+	addq	$16, %rsp
+	iretq
+
+	.set vec, 0
+	.rept 256
+	VEC_STUB %vec
+	.set vec, vec + 1
+	.endr
 
 	/* Return address planted under a vCPU's entry function. */
 	.globl guest_entry_returned
@@ -70,10 +87,12 @@ guest_entry_returned:
 
 	.section .rodata
 	.align 8
-	.globl exc_stub_table
-exc_stub_table:
-	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	.quad exc_stub_\v
+	.globl vec_stub_table
+vec_stub_table:
+	.set vec, 0
+	.rept 256
+	STUB_ADDR %vec
+	.set vec, vec + 1
 	.endr
 
 	.section .note.GNU-stack,"",@progbits

@@ -13,7 +13,6 @@
 
 #define SZ_2M		(2ULL << 20)
 #define SZ_1G		(1ULL << 30)
-#define NR_EXC_VECTORS	32
 
 /* x86 64-bit gate descriptor (16 bytes). */
 struct idt_gate {
@@ -27,26 +26,36 @@ struct idt_gate {
 } __attribute__((packed));
 _Static_assert(sizeof(struct idt_gate) == 16, "idt gate size");
 
-/* What handlers.S leaves on the stack for guest_exception_report(). */
-struct ex_frame {
-	uint64_t vector;
-	uint64_t error_code;
-	uint64_t rip;
-	uint64_t cs;
-	uint64_t rflags;
-	uint64_t rsp;
-	uint64_t ss;
-};
-
-extern const uint64_t exc_stub_table[NR_EXC_VECTORS];
+extern const uint64_t vec_stub_table[NR_INTERRUPT_VECTORS];
 extern char guest_entry_returned[];
 
-/* Guest side: called from handlers.S for any exception. */
-void guest_exception_report(const struct ex_frame *f);
-void guest_exception_report(const struct ex_frame *f)
+/* Guest side: the handler of each vector, set by the host (or NULL). */
+guest_handler_t guest_handlers[NR_INTERRUPT_VECTORS];
+
+/*
+ * Guest side: called from handlers.S for every vector. A handler the test
+ * installed runs first; else an instruction run with GUEST_ASM_SAFE() is
+ * skipped, with the vector and error code in its outputs; anything else
+ * is reported to the host as UCALL_UNHANDLED.
+ */
+void guest_exception_dispatch(struct ex_regs *regs);
+void guest_exception_dispatch(struct ex_regs *regs)
 {
+	guest_handler_t handler = guest_handlers[regs->vector];
+
+	if (handler) {
+		handler(regs);
+		return;
+	}
+	if (regs->r9 == GUEST_SAFE_MAGIC && regs->rip == regs->r10) {
+		regs->rip = regs->r11;
+		regs->r9 = regs->vector;
+		regs->r10 = regs->error_code;
+		return;
+	}
 	for (;;)
-		ucall(UCALL_UNHANDLED, f->vector, f->rip, f->error_code, 0);
+		ucall(UCALL_UNHANDLED, regs->vector, regs->rip, regs->error_code,
+		      0);
 }
 
 /* Guest side: an entry function returned instead of GUEST_DONE(). */
@@ -93,8 +102,8 @@ static void build_idt(struct kvm_vm *vm)
 	struct idt_gate *idt = addr_gpa2hva(vm, GUEST_IDT_GPA);
 	unsigned int v;
 
-	for (v = 0; v < NR_EXC_VECTORS; v++) {
-		uint64_t off = exc_stub_table[v];
+	for (v = 0; v < NR_INTERRUPT_VECTORS; v++) {
+		uint64_t off = vec_stub_table[v];
 
 		idt[v] = (struct idt_gate){
 			.offset0 = off & 0xffff,
@@ -192,7 +201,7 @@ void vcpu_setup_long_mode(struct kvm_vcpu *vcpu, void *guest_code)
 	sregs.gdt.base = GUEST_GDT_GPA;
 	sregs.gdt.limit = PAGE_SIZE - 1;
 	sregs.idt.base = GUEST_IDT_GPA;
-	sregs.idt.limit = NR_EXC_VECTORS * sizeof(struct idt_gate) - 1;
+	sregs.idt.limit = NR_INTERRUPT_VECTORS * sizeof(struct idt_gate) - 1;
 	kvm_seg_flat(&sregs.cs, GDT_SEL_CODE64, 11, true, false);
 	kvm_seg_flat(&sregs.ds, GDT_SEL_DATA, 3, false, true);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
@@ -212,6 +221,15 @@ void vcpu_setup_long_mode(struct kvm_vcpu *vcpu, void *guest_code)
 	regs.rip = (uint64_t)(uintptr_t)guest_code;
 	regs.rsp = stack_top - 8;
 	vcpu_regs_set(vcpu, &regs);
+}
+
+void vm_install_exception_handler(struct kvm_vm *vm, unsigned int vector,
+				  guest_handler_t handler)
+{
+	guest_handler_t *table = addr_gpa2hva(vm, (gpa_t)(uintptr_t)guest_handlers);
+
+	TEST_ASSERT(vector < NR_INTERRUPT_VECTORS, "vector %u", vector);
+	table[vector] = handler;
 }
 
 void vcpu_args_set(struct kvm_vcpu *vcpu, unsigned int n, ...)
