@@ -19,7 +19,7 @@
 /* A loop stops at its deadline; it must have done at least this many. */
 #define MIN_ITERATIONS	50
 /*
- * Seconds a test with a 60 s loop may take in all.  Measured: stock KVM
+ * Seconds a test with a 40 s loop may take in all.  Measured: stock KVM
  * 6.1 in a two-CPU guest under TCG (tools/check's lane) needs ~80 s for
  * the loop and its teardown, more when the host is loaded.
  */
@@ -259,7 +259,7 @@ TEST_F_TIMEOUT(lifecycle, vm_fd_closed_before_vcpu_fds, CYCLE_TEST_TIMEOUT)
 {
 	struct cycle c = { .nr_vcpus = 2, .order = CLOSE_VM_FIRST };
 
-	EXPECT_ITERATIONS(run_cycles(self, c, 400, false, 60), 400);
+	EXPECT_ITERATIONS(run_cycles(self, c, 400, false, 40), 400);
 	expect_refcnt_at_baseline(_metadata, self);
 }
 
@@ -268,7 +268,7 @@ TEST_F_TIMEOUT(lifecycle, vcpu_fds_closed_before_vm_fd_with_memslots, CYCLE_TEST
 	struct cycle c = { .nr_vcpus = 2, .memslots = true,
 			   .order = CLOSE_VCPUS_FIRST };
 
-	EXPECT_ITERATIONS(run_cycles(self, c, 400, false, 60), 400);
+	EXPECT_ITERATIONS(run_cycles(self, c, 400, false, 40), 400);
 	expect_refcnt_at_baseline(_metadata, self);
 }
 
@@ -277,7 +277,7 @@ TEST_F_TIMEOUT(lifecycle, run_mapping_outlives_all_fds, CYCLE_TEST_TIMEOUT)
 	struct cycle c = { .nr_vcpus = 1, .memslots = true, .run = true,
 			   .order = CLOSE_UNMAP_LAST };
 
-	EXPECT_ITERATIONS(run_cycles(self, c, 300, false, 60), 300);
+	EXPECT_ITERATIONS(run_cycles(self, c, 300, false, 40), 300);
 	expect_refcnt_at_baseline(_metadata, self);
 }
 
@@ -285,7 +285,7 @@ TEST_F_TIMEOUT(lifecycle, run_vcpus_closed_in_every_order, CYCLE_TEST_TIMEOUT)
 {
 	struct cycle c = { .nr_vcpus = 3, .memslots = true, .run = true };
 
-	EXPECT_ITERATIONS(run_cycles(self, c, 300, true, 60), 300);
+	EXPECT_ITERATIONS(run_cycles(self, c, 300, true, 40), 300);
 	expect_refcnt_at_baseline(_metadata, self);
 }
 
@@ -293,7 +293,7 @@ TEST_F_TIMEOUT(lifecycle, many_vcpus_per_vm, CYCLE_TEST_TIMEOUT)
 {
 	struct cycle c = { .nr_vcpus = MAX_CYCLE_VCPUS };
 
-	EXPECT_ITERATIONS(run_cycles(self, c, 150, true, 60), 150);
+	EXPECT_ITERATIONS(run_cycles(self, c, 150, true, 40), 150);
 	expect_refcnt_at_baseline(_metadata, self);
 }
 
