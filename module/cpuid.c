@@ -157,34 +157,49 @@ static u64 table_xcr0(struct kvm_cpuid_entry2 *entries, int nent)
 	return (e->eax | (u64)e->edx << 32) & minikvm_supported_xcr0;
 }
 
+/*
+ * The reserved CR4 bits: those of features minikvm does not offer, and
+ * with a table (@features non-NULL) those of features the table lacks.
+ */
+static u64 cr4_reserved_bits(const unsigned long *features)
+{
+	u64 reserved = ~(u64)CR4_BASE_BITS;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cr4_feature_bits); i++) {
+		enum minikvm_guest_feature f = cr4_feature_bits[i].feature;
+
+		if (minikvm_cpuid_supported(f) &&
+		    (!features || test_bit(f, features)))
+			reserved &= ~cr4_feature_bits[i].cr4;
+	}
+	return reserved;
+}
+
 /* Recompute everything derived from the table. */
 static void cpuid_after_set(struct minikvm_vcpu *vcpu)
 {
 	struct minikvm_cpuid *c = &vcpu->cpuid;
 	struct kvm_cpuid_entry2 *e0 = minikvm_cpuid_find(c->entries, c->nent, 0, 0);
-	int i;
 
 	minikvm_cpuid_features(c->entries, c->nent, c->features);
 	c->maxphyaddr = table_maxphyaddr(c->entries, c->nent);
 	c->amd_compatible = e0 && is_amd_vendor(e0);
 	c->supported_xcr0 = table_xcr0(c->entries, c->nent);
-
-	c->cr4_reserved = ~(u64)CR4_BASE_BITS;
-	for (i = 0; i < ARRAY_SIZE(cr4_feature_bits); i++) {
-		enum minikvm_guest_feature f = cr4_feature_bits[i].feature;
-
-		if (test_bit(f, c->features) && minikvm_cpuid_supported(f))
-			c->cr4_reserved &= ~cr4_feature_bits[i].cr4;
-	}
+	c->cr4_reserved = cr4_reserved_bits(c->features);
 	minikvm_x86_call(vcpu_after_set_cpuid)(vcpu);
 }
 
-/* An empty table: what a vCPU has before KVM_SET_CPUID2. */
+/*
+ * An empty table: what a vCPU has before KVM_SET_CPUID2.  Until then, as
+ * in KVM, CR4 may hold any bit minikvm supports.
+ */
 void minikvm_vcpu_cpuid_init(struct minikvm_vcpu *vcpu)
 {
 	vcpu->cpuid.entries = NULL;
 	vcpu->cpuid.nent = 0;
 	cpuid_after_set(vcpu);
+	vcpu->cpuid.cr4_reserved = cr4_reserved_bits(NULL);
 }
 
 void minikvm_vcpu_cpuid_free(struct minikvm_vcpu *vcpu)

@@ -160,20 +160,23 @@ struct minikvm_vcpu {
  * struct minikvm_vm - one virtual machine, owned by its VM fd and vCPU fds.
  * @users: references: the VM fd and one per vCPU fd.
  * @mm: the creating process' mm; all VM and vCPU ioctls must come from it.
- * @lock: protects @vcpus and @created_vcpus.
+ * @lock: protects @vcpus, @created_vcpus and @max_vcpu_ids.
  * @slots_lock: serializes memslot updates (outer to @mmu.lock).
  * @slots: the memslots; see struct minikvm_memslot for the locking.
  * @bugged: set by MINIKVM_BUG_ON(); every later ioctl fails with -EIO.
  * @msr_filter: KVM_X86_SET_MSR_FILTER's filter, or NULL; RCU-protected.
  * @user_space_msr_mask: which failed guest MSR accesses exit to userspace.
+ * @max_vcpu_ids: vCPU ids are below this; 0 until KVM_ENABLE_CAP
+ *	(KVM_CAP_MAX_VCPU_ID) or the first KVM_CREATE_VCPU fixes it.
  */
 struct minikvm_vm {
 	refcount_t users;
 	struct mm_struct *mm;
 
-	struct mutex lock;		/* protects vcpus, created_vcpus */
+	struct mutex lock;		/* protects the next three */
 	struct xarray vcpus;		/* vcpu_id -> vcpu */
 	unsigned int created_vcpus;
+	u32 max_vcpu_ids;
 
 	struct mutex slots_lock;	/* serializes memslot updates */
 	struct minikvm_memslots slots;

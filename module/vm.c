@@ -165,9 +165,41 @@ static long minikvm_vm_ioctl_set_region2(struct minikvm_vm *vm,
 	return minikvm_vm_ioctl_set_memory_region(vm, &mem);
 }
 
+/* KVM_CAP_X86_USER_SPACE_MSR: which failed MSR accesses exit. */
+static int vm_enable_user_space_msr(struct minikvm_vm *vm, u64 reasons)
+{
+	if (reasons & ~KVM_MSR_EXIT_REASON_VALID_MASK)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	WRITE_ONCE(vm->user_space_msr_mask, reasons);
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+
 /*
- * KVM_ENABLE_CAP on the VM: only KVM_CAP_X86_USER_SPACE_MSR.
- * Return: 0, or -EINVAL for flags, another capability or unknown reasons.
+ * KVM_CAP_MAX_VCPU_ID: lower the vCPU id limit, once, before the first
+ * vCPU; setting the value already in force is a no-op.
+ */
+static int vm_enable_max_vcpu_id(struct minikvm_vm *vm, u64 max_ids)
+{
+	int r = -EINVAL;
+
+	if (max_ids > MINIKVM_MAX_VCPU_IDS)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	if (vm->max_vcpu_ids == max_ids) {
+		r = 0;
+	} else if (!vm->max_vcpu_ids) {
+		vm->max_vcpu_ids = max_ids;
+		r = 0;
+	}
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+/*
+ * KVM_ENABLE_CAP on the VM: KVM_CAP_X86_USER_SPACE_MSR, KVM_CAP_MAX_VCPU_ID.
+ * Return: 0, or -EINVAL for flags, another capability or a bad argument.
  */
 static long minikvm_vm_ioctl_enable_cap(struct minikvm_vm *vm,
 					void __user *argp)
@@ -176,14 +208,16 @@ static long minikvm_vm_ioctl_enable_cap(struct minikvm_vm *vm,
 
 	if (copy_from_user(&cap, argp, sizeof(cap)))
 		return -EFAULT;
-	if (cap.flags || cap.cap != KVM_CAP_X86_USER_SPACE_MSR)
+	if (cap.flags)
 		return -EINVAL;
-	if (cap.args[0] & ~KVM_MSR_EXIT_REASON_VALID_MASK)
+	switch (cap.cap) {
+	case KVM_CAP_X86_USER_SPACE_MSR:
+		return vm_enable_user_space_msr(vm, cap.args[0]);
+	case KVM_CAP_MAX_VCPU_ID:
+		return vm_enable_max_vcpu_id(vm, cap.args[0]);
+	default:
 		return -EINVAL;
-	mutex_lock(&vm->lock);
-	WRITE_ONCE(vm->user_space_msr_mask, cap.args[0]);
-	mutex_unlock(&vm->lock);
-	return 0;
+	}
 }
 
 static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,

@@ -423,6 +423,62 @@ TEST_F(vm, create_vcpu_duplicate_id_is_eexist)
 	EXPECT_ERRNO(EEXIST, ioctl(self->vm_fd, KVM_CREATE_VCPU, 1));
 }
 
+static int enable_max_vcpu_id(int vm_fd, uint64_t max_ids)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_MAX_VCPU_ID,
+		.args = { max_ids },
+	};
+
+	return ioctl(vm_fd, KVM_ENABLE_CAP, &cap);
+}
+
+/* KVM_ENABLE_CAP(KVM_CAP_MAX_VCPU_ID) lowers the id limit, once. */
+TEST_F(vm, enable_max_vcpu_id_lowers_the_id_limit_once)
+{
+	int max_id = ioctl(self->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+	int fd;
+
+	ASSERT_LT(8, max_id);
+	EXPECT_ERRNO(EINVAL, enable_max_vcpu_id(self->vm_fd, max_id + 1));
+	ASSERT_EQ(0, enable_max_vcpu_id(self->vm_fd, 8));
+	/* The same value again is accepted, another is not. */
+	EXPECT_EQ(0, enable_max_vcpu_id(self->vm_fd, 8));
+	EXPECT_ERRNO(EINVAL, enable_max_vcpu_id(self->vm_fd, 9));
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm_fd, KVM_CREATE_VCPU, 8));
+	fd = ioctl(self->vm_fd, KVM_CREATE_VCPU, 7);
+	EXPECT_LE(0, fd);
+	close(fd);
+	/* The VM fd still reports the system-wide limit. */
+	EXPECT_EQ(max_id, ioctl(self->vm_fd, KVM_CHECK_EXTENSION,
+				KVM_CAP_MAX_VCPU_ID));
+}
+
+/* The first vCPU fixes the limit at its default. */
+TEST_F(vm, enable_max_vcpu_id_after_a_vcpu_only_keeps_the_limit)
+{
+	int max_id = ioctl(self->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+	int fd = ioctl(self->vm_fd, KVM_CREATE_VCPU, 0);
+
+	ASSERT_LE(0, fd);
+	EXPECT_ERRNO(EINVAL, enable_max_vcpu_id(self->vm_fd, 8));
+	EXPECT_EQ(0, enable_max_vcpu_id(self->vm_fd, max_id));
+	close(fd);
+}
+
+TEST_F(vm, enable_cap_unknown_or_with_flags_is_einval)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_MAX_VCPU_ID, .flags = 1,
+				      .args = { 8 } };
+
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm_fd, KVM_ENABLE_CAP, &cap));
+	cap.flags = 0;
+	cap.cap = KVM_CAP_NR_VCPUS;
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm_fd, KVM_ENABLE_CAP, &cap));
+	/* Nothing changed: the limit can still be set. */
+	EXPECT_EQ(0, enable_max_vcpu_id(self->vm_fd, 8));
+}
+
 /* Creating KVM_CAP_MAX_VCPUS vCPUs is only affordable for small limits. */
 #define MAX_VCPUS_AFFORDABLE 4096
 

@@ -128,11 +128,23 @@ TEST_F(cpuid, supported_table_is_accepted_by_set_cpuid2)
 	free(c);
 }
 
-/* KVM_SET_CPUID2 and KVM_GET_CPUID2 */
+/*
+ * KVM_SET_CPUID2 and KVM_GET_CPUID2.  A successful KVM_GET_CPUID2 sets nent
+ * to the count since a 6.x fix; Debian's 6.1 leaves nent as passed.  The
+ * tests pass the exact count, except the one for the fix itself.
+ */
+
+static struct kvm_cpuid2 *cpuid_alloc_n(int nent)
+{
+	struct kvm_cpuid2 *c = cpuid_alloc();
+
+	c->nent = nent;
+	return c;
+}
 
 TEST_F(cpuid, new_vcpu_has_an_empty_table)
 {
-	struct kvm_cpuid2 *c = cpuid_alloc();
+	struct kvm_cpuid2 *c = cpuid_alloc_n(0);
 
 	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_GET_CPUID2, c));
 	EXPECT_EQ(0, c->nent);
@@ -157,13 +169,28 @@ TEST_F(cpuid, set_unreadable_entries_is_efault)
 
 TEST_F(cpuid, set_then_get_returns_the_same_table)
 {
-	struct kvm_cpuid2 *in = test_table(5), *out = cpuid_alloc();
+	struct kvm_cpuid2 *in = test_table(5), *out = cpuid_alloc_n(5);
 
 	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_SET_CPUID2, in));
 	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_GET_CPUID2, out));
 	ASSERT_EQ(5, out->nent);
 	EXPECT_EQ(0, memcmp(in->entries, out->entries,
 			    5 * sizeof(in->entries[0])));
+	free(in);
+	free(out);
+}
+
+TEST_F(cpuid, get_with_room_to_spare_reports_the_count)
+{
+	struct kvm_cpuid2 *in = test_table(5), *out = cpuid_alloc();
+	uint32_t room = out->nent;
+
+	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_SET_CPUID2, in));
+	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_GET_CPUID2, out));
+	if (!strcmp(minikvm_device_path(), "/dev/kvm") && out->nent == room)
+		SKIP(goto out, "this KVM predates the nent fix");
+	EXPECT_EQ(5, out->nent);
+out:
 	free(in);
 	free(out);
 }
@@ -181,7 +208,7 @@ TEST_F(cpuid, get_too_small_is_e2big)
 
 TEST_F(cpuid, set_empty_table_clears_it)
 {
-	struct kvm_cpuid2 *in = test_table(3), *out = cpuid_alloc();
+	struct kvm_cpuid2 *in = test_table(3), *out = cpuid_alloc_n(0);
 	struct kvm_cpuid2 empty = { .nent = 0 };
 
 	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_SET_CPUID2, in));
@@ -218,7 +245,7 @@ TEST_F(cpuid, legacy_set_cpuid_sets_the_table)
 			{ .function = 0x40000101, .ebx = 2, .ecx = 3 },
 		},
 	};
-	struct kvm_cpuid2 *out = cpuid_alloc();
+	struct kvm_cpuid2 *out = cpuid_alloc_n(2);
 
 	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_SET_CPUID, &in));
 	ASSERT_EQ(0, ioctl(self->vcpu->fd, KVM_GET_CPUID2, out));

@@ -201,12 +201,14 @@ TEST_F(msr, set_then_get_returns_the_value)
 		{ MSR_FS_BASE, 0x7f0012345000ULL },
 		{ MSR_GS_BASE, 0xffff888000001000ULL },
 		{ MSR_IA32_SYSENTER_CS, 0x10 },
-		{ MSR_IA32_SYSENTER_ESP, 0xfffffe0000001000ULL },
-		{ MSR_IA32_SYSENTER_EIP, 0xffffffff81002000ULL },
+		/* The high half: see sysenter_high_half_depends_on_the_vendor. */
+		{ MSR_IA32_SYSENTER_ESP, 0x81001000 },
+		{ MSR_IA32_SYSENTER_EIP, 0x81002000 },
 		{ MSR_IA32_CR_PAT, 0x0007010600070106ULL },
 		{ MSR_IA32_MISC_ENABLE, MISC_ENABLE_RESET | 1 },
 		{ MSR_IA32_UCODE_REV, 0x0a0011d100000000ULL },
-		{ MSR_K7_HWCR, 1ULL << 24 },
+		/* McStatusWrEn (6.1 refuses TscFreqSel, bit 24). */
+		{ MSR_K7_HWCR, 1ULL << 18 },
 	};
 	unsigned int i;
 
@@ -302,7 +304,7 @@ static void guest_msrs(void)
 	wrmsr(MSR_KERNEL_GS_BASE, 0xffff888012345000ULL);
 	wrmsr(MSR_SYSCALL_MASK, 0x47700);
 	wrmsr(MSR_IA32_CR_PAT, 0x0007010600070106ULL);
-	wrmsr(MSR_K7_HWCR, 1ULL << 24);
+	wrmsr(MSR_K7_HWCR, 1ULL << 18);
 	/* The guest cannot change the microcode revision. */
 	wrmsr(MSR_IA32_UCODE_REV, 0);
 	GUEST_SYNC(1);
@@ -348,7 +350,7 @@ TEST(guest_reads_and_writes_the_virtualized_msrs)
 	EXPECT_EQ(0xffff888012345000ULL, vcpu_get_msr(vcpu, MSR_KERNEL_GS_BASE));
 	EXPECT_EQ(0x47700, vcpu_get_msr(vcpu, MSR_SYSCALL_MASK));
 	EXPECT_EQ(0x0007010600070106ULL, vcpu_get_msr(vcpu, MSR_IA32_CR_PAT));
-	EXPECT_EQ(1ULL << 24, vcpu_get_msr(vcpu, MSR_K7_HWCR));
+	EXPECT_EQ(1ULL << 18, vcpu_get_msr(vcpu, MSR_K7_HWCR));
 	EXPECT_EQ(UCODE_REV_RESET, vcpu_get_msr(vcpu, MSR_IA32_UCODE_REV));
 	vcpu_expect_sync(vcpu, 2);
 	vcpu_expect_done(vcpu);

@@ -129,6 +129,72 @@ TEST_F(sregs, bad_apic_base_is_einval)
 	EXPECT_EQ(0, ioctl(self->vcpu->fd, KVM_SET_SREGS, &s));
 }
 
+/* CR4 before and after KVM_SET_CPUID2 */
+
+#define CR4_VME		(1ULL << 0)
+#define CR4_PVI		(1ULL << 1)
+#define CR4_TSD		(1ULL << 2)
+#define CR4_PCE		(1ULL << 8)
+#define CR4_BASE	(CR4_VME | CR4_PVI | CR4_TSD | X86_CR4_DE | \
+			 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | \
+			 X86_CR4_PGE | CR4_PCE | X86_CR4_OSFXSR | \
+			 X86_CR4_OSXMMEXCPT)
+
+/* CR4 bits that need a CPUID feature. */
+static const struct {
+	struct cpuid_feature f;
+	uint64_t cr4;
+} cr4_features[] = {
+	{ FEATURE_XSAVE, X86_CR4_OSXSAVE },
+	{ { 1, 0, CPUID_ECX, 17 }, X86_CR4_PCIDE },
+	{ { 7, 0, CPUID_EBX, 0 }, X86_CR4_FSGSBASE },
+	{ { 7, 0, CPUID_EBX, 7 }, X86_CR4_SMEP },
+	{ { 7, 0, CPUID_EBX, 20 }, X86_CR4_SMAP },
+	{ { 7, 0, CPUID_ECX, 2 }, X86_CR4_UMIP },
+	{ { 7, 0, CPUID_ECX, 3 }, X86_CR4_PKE },
+	{ { 7, 0, CPUID_ECX, 16 }, X86_CR4_LA57 },
+};
+
+/*
+ * Until KVM_SET_CPUID2, CR4 takes every bit the device supports (KVM
+ * checks the guest's features only once it has a table); an empty table
+ * takes the feature bits away.
+ */
+TEST(cr4_before_set_cpuid2_takes_every_supported_bit)
+{
+	struct kvm_vm *vm = vm_create_barebones();
+	struct kvm_vcpu *vcpu = vm_vcpu_add_raw(vm, 0);
+	struct kvm_cpuid2 *supported = kvm_get_supported_cpuid(vm->sys_fd);
+	struct kvm_cpuid2 empty = { .nent = 0 };
+	struct kvm_sregs s, got;
+	uint64_t features = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cr4_features); i++)
+		if (cpuid_has(supported, cr4_features[i].f))
+			features |= cr4_features[i].cr4;
+	vcpu_sregs_get(vcpu, &s);
+	s.cr0 = 0;
+	s.cr4 = CR4_BASE | features;
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_SREGS, &s));
+	vcpu_sregs_get(vcpu, &got);
+	EXPECT_EQ(s.cr4, got.cr4);
+
+	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_CPUID2, &empty));
+	s.cr4 = CR4_BASE;
+	EXPECT_EQ(0, ioctl(vcpu->fd, KVM_SET_SREGS, &s));
+	for (i = 0; i < ARRAY_SIZE(cr4_features); i++) {
+		struct kvm_sregs bad = s;
+
+		if (!(features & cr4_features[i].cr4))
+			continue;
+		bad.cr4 |= cr4_features[i].cr4;
+		expect_refused(_metadata, vcpu, &bad, "feature bit");
+	}
+	free(supported);
+	kvm_vm_free(vm);
+}
+
 /* kvm_run->cr8: the TPR for a userspace local APIC */
 
 static void guest_cr8(void)
