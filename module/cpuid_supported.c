@@ -47,6 +47,8 @@
 			 BIT(17) | BIT(18) | BIT(19) | BIT(20) | BIT(21) | \
 			 BIT(23) | BIT(24) | BIT(28) | BIT(29) | BIT(30) | \
 			 BIT(31))
+/* Leaf 7 EBX: TSC_ADJUST, emulated whatever the host has. */
+#define LEAF7_EBX_EMULATED	BIT(1)
 #define LEAF7_EBX_AVX512	(BIT(16) | BIT(17) | BIT(21) | BIT(28) | \
 				 BIT(30) | BIT(31))
 /*
@@ -185,7 +187,7 @@ static void add_leaf7(void)
 	struct kvm_cpuid_entry2 *e = add_leaf(7, 0, true);
 
 	e->eax = 0;
-	e->ebx &= LEAF7_EBX;
+	e->ebx = (e->ebx & LEAF7_EBX) | LEAF7_EBX_EMULATED;
 	e->ecx &= LEAF7_ECX;
 	e->edx &= LEAF7_EDX;
 	if (!(minikvm_supported_xcr0 & XFEATURE_MASK_YMM))

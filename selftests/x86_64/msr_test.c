@@ -209,6 +209,7 @@ TEST_F(msr, set_then_get_returns_the_value)
 		{ MSR_IA32_UCODE_REV, 0x0a0011d100000000ULL },
 		/* McStatusWrEn (6.1 refuses TscFreqSel, bit 24). */
 		{ MSR_K7_HWCR, 1ULL << 18 },
+		{ MSR_IA32_POWER_CTL, 0x1234 },
 	};
 	unsigned int i;
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The guest TSC: KVM_GET_TSC_KHZ and KVM_SET_TSC_KHZ on vCPUs and VMs
- * without TSC scaling, and the TSC shared by the vCPUs of a VM.
+ * without TSC scaling, the TSC shared by the vCPUs of a VM, and the
+ * guest's TSC and TSC_ADJUST writes (each moves the other).
  *
  * Expected values are KVM's without KVM_CAP_TSC_CONTROL (QEMU's CPU has no
  * TSC scaling): the host's rate is accepted, a lower one refused.
@@ -77,6 +78,46 @@ TEST(vcpus_of_a_vm_share_the_tsc)
 	EXPECT_LE(start, t0);
 	EXPECT_LE(t0, t1);
 	EXPECT_LE(t1, t0b);
+	kvm_vm_free(vm);
+}
+
+/*
+ * TSC_ADJUST is emulated (always in the supported CPUID): a guest write
+ * moves the TSC by the difference, a guest TSC write moves TSC_ADJUST.
+ */
+#define STEP		(1ULL << 40)
+#define SLACK		(1ULL << 36)
+
+static void guest_tsc_adjust(void)
+{
+	uint64_t t0, t1;
+
+	t0 = rdtsc();
+	wrmsr(MSR_IA32_TSC_ADJUST, STEP);
+	t1 = rdtsc();
+	GUEST_ASSERT(t1 - t0 >= STEP && t1 - t0 < STEP + SLACK);
+	GUEST_ASSERT_EQ(rdmsr(MSR_IA32_TSC_ADJUST), STEP);
+	/* TSC_ADJUST moves by STEP less the time since t0. */
+	t0 = rdtsc();
+	wrmsr(MSR_IA32_TSC, t0 + STEP);
+	t1 = rdmsr(MSR_IA32_TSC_ADJUST);
+	GUEST_ASSERT(t1 <= 2 * STEP && t1 > 2 * STEP - SLACK);
+	GUEST_DONE();
+}
+
+TEST(guest_tsc_and_tsc_adjust_writes_move_each_other)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_tsc_adjust);
+	uint64_t adjust;
+
+	ASSERT_TRUE(kvm_cpu_has(vm, FEATURE_TSC_ADJUST));
+	vcpu_init_supported_cpuid(vcpu);
+	vcpu_expect_done(vcpu);
+	/* The host's view: TSC_ADJUST as the guest left it. */
+	adjust = vcpu_get_msr(vcpu, MSR_IA32_TSC_ADJUST);
+	EXPECT_GE(2 * STEP, adjust);
+	EXPECT_LT(2 * STEP - SLACK, adjust);
 	kvm_vm_free(vm);
 }
 
