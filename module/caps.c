@@ -39,6 +39,7 @@ static bool is_present_cap(long ext)
 	case KVM_CAP_X86_USER_SPACE_MSR:
 	case KVM_CAP_X86_MSR_FILTER:
 	case KVM_CAP_BINARY_STATS_FD:
+	case KVM_CAP_SET_BOOT_CPU_ID:
 		return true;
 	default:
 		return false;

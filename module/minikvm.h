@@ -160,7 +160,7 @@ struct minikvm_vcpu {
  * struct minikvm_vm - one virtual machine, owned by its VM fd and vCPU fds.
  * @users: references: the VM fd and one per vCPU fd.
  * @mm: the creating process' mm; all VM and vCPU ioctls must come from it.
- * @lock: protects @vcpus, @created_vcpus and @max_vcpu_ids.
+ * @lock: protects @vcpus, @created_vcpus, @max_vcpu_ids and @bsp_vcpu_id.
  * @slots_lock: serializes memslot updates (outer to @mmu.lock).
  * @slots: the memslots; see struct minikvm_memslot for the locking.
  * @bugged: set by MINIKVM_BUG_ON(); every later ioctl fails with -EIO.
@@ -168,15 +168,18 @@ struct minikvm_vcpu {
  * @user_space_msr_mask: which failed guest MSR accesses exit to userspace.
  * @max_vcpu_ids: vCPU ids are below this; 0 until KVM_ENABLE_CAP
  *	(KVM_CAP_MAX_VCPU_ID) or the first KVM_CREATE_VCPU fixes it.
+ * @bsp_vcpu_id: the vCPU whose APIC base has the BSP flag after RESET
+ *	(KVM_SET_BOOT_CPU_ID); fixed once a vCPU exists.
  */
 struct minikvm_vm {
 	refcount_t users;
 	struct mm_struct *mm;
 
-	struct mutex lock;		/* protects the next three */
+	struct mutex lock;		/* protects the next four */
 	struct xarray vcpus;		/* vcpu_id -> vcpu */
 	unsigned int created_vcpus;
 	u32 max_vcpu_ids;
+	u32 bsp_vcpu_id;
 
 	struct mutex slots_lock;	/* serializes memslot updates */
 	struct minikvm_memslots slots;

@@ -273,10 +273,14 @@ void minikvm_vcpu_reset(struct minikvm_vcpu *vcpu, bool init_event)
 {
 	if (!init_event) {
 		minikvm_msrs_reset(vcpu);
-		/* The xAPIC enabled at its default address, vCPU 0 the BSP. */
+		/*
+		 * The xAPIC enabled at its default address; the boot vCPU
+		 * (fixed since vcpu_reserve()) is the BSP.
+		 */
 		vcpu->apic_base = APIC_DEFAULT_PHYS_BASE |
-				  MSR_IA32_APICBASE_ENABLE |
-				  (vcpu->vcpu_id ? 0 : MSR_IA32_APICBASE_BSP);
+				  MSR_IA32_APICBASE_ENABLE;
+		if (vcpu->vcpu_id == READ_ONCE(vcpu->vm->bsp_vcpu_id))
+			vcpu->apic_base |= MSR_IA32_APICBASE_BSP;
 	}
 	minikvm_regs_reset(vcpu);
 	/* EDX after RESET: the CPU signature, 0x600 without a CPUID table. */

@@ -178,7 +178,8 @@ static int vm_enable_user_space_msr(struct minikvm_vm *vm, u64 reasons)
 
 /*
  * KVM_CAP_MAX_VCPU_ID: lower the vCPU id limit, once, before the first
- * vCPU; setting the value already in force is a no-op.
+ * vCPU and not below the boot vCPU; setting the value already in force is
+ * a no-op.
  */
 static int vm_enable_max_vcpu_id(struct minikvm_vm *vm, u64 max_ids)
 {
@@ -187,7 +188,9 @@ static int vm_enable_max_vcpu_id(struct minikvm_vm *vm, u64 max_ids)
 	if (max_ids > MINIKVM_MAX_VCPU_IDS)
 		return -EINVAL;
 	mutex_lock(&vm->lock);
-	if (vm->max_vcpu_ids == max_ids) {
+	if (vm->bsp_vcpu_id > max_ids) {
+		r = -EINVAL;
+	} else if (vm->max_vcpu_ids == max_ids) {
 		r = 0;
 	} else if (!vm->max_vcpu_ids) {
 		vm->max_vcpu_ids = max_ids;
@@ -220,6 +223,28 @@ static long minikvm_vm_ioctl_enable_cap(struct minikvm_vm *vm,
 	}
 }
 
+/*
+ * KVM_SET_BOOT_CPU_ID: which vCPU RESET makes the BSP.  -EBUSY once a vCPU
+ * exists; -EINVAL above the id limit (KVM compares with ">", so the limit
+ * itself is accepted).
+ */
+static long minikvm_vm_ioctl_set_boot_cpu_id(struct minikvm_vm *vm,
+					     unsigned long id)
+{
+	long r = 0;
+
+	mutex_lock(&vm->lock);
+	if (vm->created_vcpus)
+		r = -EBUSY;
+	else if (id > MINIKVM_MAX_VCPU_IDS ||
+		 (vm->max_vcpu_ids && id > vm->max_vcpu_ids))
+		r = -EINVAL;
+	else
+		vm->bsp_vcpu_id = id;
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			     unsigned long arg)
 {
@@ -240,6 +265,8 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return minikvm_check_extension(vm, arg);
 	case KVM_ENABLE_CAP:
 		return minikvm_vm_ioctl_enable_cap(vm, argp);
+	case KVM_SET_BOOT_CPU_ID:
+		return minikvm_vm_ioctl_set_boot_cpu_id(vm, arg);
 	case KVM_X86_SET_MSR_FILTER:
 		return minikvm_vm_ioctl_set_msr_filter(vm, argp);
 	case KVM_GET_STATS_FD:
