@@ -44,7 +44,8 @@ static void guest_touch_all(uint64_t id, uint64_t nr)
 	GUEST_DONE();
 }
 
-static void run_concurrent_touch(struct __test_metadata *_metadata,
+/* Return: false (nothing run) if @backing is not available here. */
+static bool run_concurrent_touch(struct __test_metadata *_metadata,
 				 enum backing backing)
 {
 	struct kvm_vcpu *vcpus[NR_VCPUS];
@@ -54,9 +55,10 @@ static void run_concurrent_touch(struct __test_metadata *_metadata,
 	struct ucall uc;
 	unsigned int i;
 
-	vm = vm_create_with_vcpus(NR_VCPUS, guest_touch_all, vcpus);
 	mem = backing_alloc(backing, DATA_SIZE);
-	ASSERT_NE(NULL, mem);
+	if (!mem)
+		return false;
+	vm = vm_create_with_vcpus(NR_VCPUS, guest_touch_all, vcpus);
 	vm_add_region(vm, DATA_SLOT, 0, DATA_GPA, DATA_SIZE, mem);
 	for (i = 0; i < NR_VCPUS; i++)
 		vcpu_args_set(vcpus[i], 2, (uint64_t)i, (uint64_t)NR_VCPUS);
@@ -83,18 +85,18 @@ static void run_concurrent_touch(struct __test_metadata *_metadata,
 		EXPECT_LE(DATA_PAGES, pages4k + 512 * pages2m);
 	kvm_vm_free(vm);
 	backing_free(mem, DATA_SIZE);
+	return true;
 }
 
 TEST(concurrent_first_touches_map_every_4k_page)
 {
-	run_concurrent_touch(_metadata, BACKING_ANON);
+	ASSERT_TRUE(run_concurrent_touch(_metadata, BACKING_ANON));
 }
 
 TEST(concurrent_first_touches_map_every_huge_page)
 {
-	if (!thp_available())
+	if (!run_concurrent_touch(_metadata, BACKING_THP))
 		SKIP(return, "no transparent huge pages");
-	run_concurrent_touch(_metadata, BACKING_THP);
 }
 
 TEST_HARNESS_MAIN
