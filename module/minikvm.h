@@ -40,6 +40,8 @@ enum minikvm_reg {
 };
 
 struct minikvm_vm;
+struct minikvm_emulator;
+struct minikvm_mmio_bus;
 
 /**
  * struct minikvm_memslot - one guest-physical range backed by user memory.
@@ -121,6 +123,7 @@ struct minikvm_vcpu {
 	struct minikvm_pio pio;
 	struct minikvm_exception exception;
 	struct fpu_guest guest_fpu;
+	struct minikvm_emulator *emul;	/* emulate/: the MMIO instruction */
 };
 
 /**
@@ -131,6 +134,8 @@ struct minikvm_vcpu {
  * @slots_lock: serializes memslot updates (outer to @mmu.lock).
  * @slots: the memslots; see struct minikvm_memslot for the locking.
  * @bugged: set by MINIKVM_BUG_ON(); every later ioctl fails with -EIO.
+ * @mmio_bus: the in-kernel MMIO devices (emulate/mmio_bus.h); RCU,
+ *	replaced under @slots_lock.
  */
 struct minikvm_vm {
 	refcount_t users;
@@ -145,6 +150,7 @@ struct minikvm_vm {
 
 	struct minikvm_mmu mmu;
 	bool bugged;
+	struct minikvm_mmio_bus __rcu *mmio_bus;
 };
 
 /*

@@ -15,6 +15,7 @@
 
 #include "minikvm.h"
 #include "x86.h"
+#include "emulate/emulate.h"
 
 /* With no CPUID table set, KVM assumes a 36-bit guest MAXPHYADDR. */
 #define MINIKVM_DEFAULT_GUEST_PHYS_BITS	36
@@ -221,6 +222,7 @@ void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu)
 		minikvm_x86_call(vcpu_free)(vcpu);
 		fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	}
+	minikvm_emulator_destroy(vcpu);
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
@@ -240,7 +242,7 @@ static struct minikvm_vcpu *minikvm_vcpu_alloc(struct minikvm_vm *vm, u32 id)
 	mutex_init(&vcpu->mutex);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!vcpu->run || !vcpu->pio_data)
+	if (!vcpu->run || !vcpu->pio_data || minikvm_emulator_create(vcpu))
 		goto err;
 	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
 		goto err;

@@ -16,6 +16,7 @@
 
 #include "minikvm.h"
 #include "x86.h"
+#include "emulate/mmio_bus.h"
 
 void minikvm_vm_get(struct minikvm_vm *vm)
 {
@@ -32,6 +33,7 @@ static void minikvm_vm_destroy(struct minikvm_vm *vm)
 		minikvm_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
 
+	minikvm_mmio_bus_destroy(vm);
 	minikvm_mmu_destroy(vm);
 	minikvm_memslots_free(vm);
 	mmdrop(vm->mm);

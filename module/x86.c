@@ -13,6 +13,7 @@
 #include "compat.h"
 #include "minikvm.h"
 #include "x86.h"
+#include "emulate/emulate.h"
 
 void minikvm_queue_exception(struct minikvm_vcpu *vcpu, u8 vector,
 			     bool has_error_code, u32 error_code)
@@ -66,6 +67,19 @@ static void complete_pio_in(struct minikvm_vcpu *vcpu)
 	memcpy(&val, vcpu->pio_data, vcpu->pio.size);
 	vcpu->regs[MINIKVM_REG_RAX] = val;
 	vcpu->pio.pending_in = false;
+}
+
+/*
+ * Finish the exit userspace just handled.  Return: MINIKVM_EXIT_RESUME to
+ * go on into the guest, else what KVM_RUN returns (another exit, -errno).
+ */
+static int complete_userspace_exit(struct minikvm_vcpu *vcpu)
+{
+	if (vcpu->pio.pending_in)
+		complete_pio_in(vcpu);
+	if (minikvm_emulate_io_pending(vcpu))
+		return minikvm_emulate_complete_mmio(vcpu);
+	return MINIKVM_EXIT_RESUME;
 }
 
 /**
@@ -176,9 +190,10 @@ static void post_run_save(struct minikvm_vcpu *vcpu)
  * minikvm_vcpu_ioctl_run - KVM_RUN.
  * @vcpu: the vCPU; its mutex is held.
  *
- * A pending IN is completed first; then immediate_exit returns -EINTR at
- * once, as does a signal pending before or arriving during the run
- * (exit_reason KVM_EXIT_INTR).
+ * A pending IN or MMIO access is completed first (an MMIO access may exit
+ * again at once); then immediate_exit returns -EINTR at once, as does a
+ * signal pending before or arriving during the run (exit_reason
+ * KVM_EXIT_INTR).
  *
  * Return: 0 with run->exit_reason set, or -errno.
  */
@@ -192,13 +207,9 @@ int minikvm_vcpu_ioctl_run(struct minikvm_vcpu *vcpu)
 	run->flags = 0;
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 
-	if (vcpu->pio.pending_in)
-		complete_pio_in(vcpu);
-
-	if (minikvm_run_immediate_exit(run))
-		r = -EINTR;
-	else
-		r = run_loop(vcpu);
+	r = complete_userspace_exit(vcpu);
+	if (r > 0)
+		r = minikvm_run_immediate_exit(run) ? -EINTR : run_loop(vcpu);
 
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 	post_run_save(vcpu);

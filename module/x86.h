@@ -27,6 +27,12 @@ struct minikvm_x86_ops {
 	void (*vcpu_run)(struct minikvm_vcpu *vcpu);
 	int (*handle_exit)(struct minikvm_vcpu *vcpu);
 	void (*flush_tlb_current)(struct minikvm_vcpu *vcpu);
+
+	void (*set_cr2)(struct minikvm_vcpu *vcpu, u64 cr2);
+	void (*get_exit_info)(struct minikvm_vcpu *vcpu, u32 *reason,
+			      u64 *info1, u64 *info2, u32 *intr_info,
+			      u32 *error_code);
+	unsigned int (*get_insn_bytes)(struct minikvm_vcpu *vcpu, u8 *bytes);
 };
 
 /**

@@ -35,5 +35,12 @@ MINIKVM_X86_OP(vcpu_run)
 MINIKVM_X86_OP(handle_exit)
 MINIKVM_X86_OP(flush_tlb_current)
 
+/* For the instruction emulator (emulate/). */
+MINIKVM_X86_OP(set_cr2)
+/* The exit's reason, info words, interruption info and its error code. */
+MINIKVM_X86_OP_OPTIONAL(get_exit_info)
+/* Decode assists: the bytes of the faulting instruction, or 0. */
+MINIKVM_X86_OP_OPTIONAL(get_insn_bytes)
+
 #undef MINIKVM_X86_OP
 #undef MINIKVM_X86_OP_OPTIONAL

@@ -26,6 +26,7 @@
 #include "../compat.h"
 #include "../minikvm.h"
 #include "../x86.h"
+#include "../emulate/emulate.h"
 #include "mmu.h"
 #include "npt.h"
 
@@ -152,10 +153,9 @@ static int npt_pin(hva_t hva, struct page **page)
  * @gpa: the guest physical address from the exit.
  * @error_code: the nested page fault error code.
  *
- * Return: MINIKVM_EXIT_RESUME when the guest can retry the access, an exit
- * to userspace (KVM_EXIT_INTERNAL_ERROR for a frame outside every memslot;
- * MMIO emulation is not implemented yet), or -EFAULT when the memslot's
- * userspace range cannot be pinned writable.
+ * Return: MINIKVM_EXIT_RESUME when the guest can retry the access, what the
+ * instruction emulator returns for a frame outside every memslot (MMIO), or
+ * -EFAULT when the memslot's userspace range cannot be pinned writable.
  */
 int minikvm_mmu_page_fault(struct minikvm_vcpu *vcpu, gpa_t gpa, u64 error_code)
 {
@@ -169,8 +169,7 @@ retry:
 	r = npt_fault_lookup(vm, &f);
 	mutex_unlock(&vm->mmu.lock);
 	if (r == -ENOENT)
-		return minikvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-						   gpa, error_code);
+		return minikvm_emulate_mmio_fault(vcpu, gpa, error_code);
 	if (r == 0)
 		return MINIKVM_EXIT_RESUME;
 

@@ -378,6 +378,46 @@ static void svm_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *sre
 	vcpu->apic_base = sregs->apic_base;
 }
 
+static void svm_set_cr2(struct minikvm_vcpu *vcpu, u64 cr2)
+{
+	to_svm(vcpu)->vmcb->save.cr2 = cr2;
+}
+
+/* ------------------------------------------------------------------ */
+/* What the instruction emulator learns of the last exit               */
+
+static void svm_get_exit_info(struct minikvm_vcpu *vcpu, u32 *reason,
+			      u64 *info1, u64 *info2, u32 *intr_info,
+			      u32 *error_code)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	*reason = svm->exit_code;
+	*info1 = c->exit_info_1;
+	*info2 = c->exit_info_2;
+	*intr_info = c->exit_int_info;
+	if ((*intr_info & SVM_EXITINTINFO_VALID) &&
+	    (*intr_info & SVM_EXITINTINFO_VALID_ERR))
+		*error_code = c->exit_int_info_err;
+	else
+		*error_code = 0;
+}
+
+/* Decode assists: the bytes the CPU fetched for a nested page fault. */
+static unsigned int svm_get_insn_bytes(struct minikvm_vcpu *vcpu, u8 *bytes)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	unsigned int len = min_t(unsigned int, c->insn_len, sizeof(c->insn_bytes));
+
+	if (!boot_cpu_has(X86_FEATURE_DECODEASSISTS) ||
+	    svm->exit_code != SVM_EXIT_NPF)
+		return 0;
+	memcpy(bytes, c->insn_bytes, len);
+	return len;
+}
+
 /* ------------------------------------------------------------------ */
 /* ASIDs, TLB flushes and the guest entry                              */
 
@@ -522,6 +562,10 @@ static const struct minikvm_x86_ops svm_x86_ops = {
 	.vcpu_run		= svm_vcpu_run,
 	.handle_exit		= svm_handle_exit,
 	.flush_tlb_current	= svm_flush_tlb_current,
+
+	.set_cr2		= svm_set_cr2,
+	.get_exit_info		= svm_get_exit_info,
+	.get_insn_bytes		= svm_get_insn_bytes,
 };
 
 const struct minikvm_x86_init_ops minikvm_svm_init_ops = {

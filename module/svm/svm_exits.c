@@ -12,23 +12,27 @@
 #include <asm/traps.h>
 
 #include "../x86.h"
+#include "../emulate/emulate.h"
 #include "svm.h"
 
 /*
- * Length of the intercepted instruction when the CPU cannot say (no
- * NRIPS, e.g. QEMU's TCG): the length of its shortest encoding.  A guest
- * that pads the instruction with prefixes resumes inside it; the
- * instruction emulator will replace this guess.
+ * Step over the intercepted instruction: to the next RIP NRIPS gives, or,
+ * when the CPU cannot say (QEMU's TCG has no NRIPS), past the instruction
+ * as the emulator decodes it at RIP.  @len is the length of its shortest
+ * encoding, which the decoded length must reach.
+ *
+ * Return: MINIKVM_EXIT_RESUME, or MINIKVM_EXIT_USERSPACE with
+ * KVM_EXIT_INTERNAL_ERROR when the bytes at RIP cannot be decoded.
  */
 static int skip_instruction(struct vcpu_svm *svm, unsigned int len)
 {
 	u64 next_rip = svm->vmcb->control.next_rip;
 
-	if (boot_cpu_has(X86_FEATURE_NRIPS) && next_rip)
+	if (boot_cpu_has(X86_FEATURE_NRIPS) && next_rip) {
 		svm->vcpu.rip = next_rip;
-	else
-		svm->vcpu.rip += len;
-	return MINIKVM_EXIT_RESUME;
+		return MINIKVM_EXIT_RESUME;
+	}
+	return minikvm_emulate_skip_instruction(&svm->vcpu, len);
 }
 
 static int inject_ud(struct vcpu_svm *svm)
@@ -76,7 +80,10 @@ static int handle_io(struct vcpu_svm *svm)
 /* Without an in-kernel local APIC, HLT is userspace's business (as KVM). */
 static int handle_hlt(struct vcpu_svm *svm)
 {
-	skip_instruction(svm, 1);
+	int r = skip_instruction(svm, 1);
+
+	if (r != MINIKVM_EXIT_RESUME)
+		return r;
 	svm->vcpu.run->exit_reason = KVM_EXIT_HLT;
 	return MINIKVM_EXIT_USERSPACE;
 }
