@@ -169,11 +169,15 @@ static int read_entry(struct walk *w, gpa_t table, int level)
 	return EMUL_OK;
 }
 
-/* PAE: the PDPTE for @w->linear, from the 32-byte table at CR3. */
+/*
+ * PAE: the PDPTE for @w->linear, from the 32-byte table at CR3.  Read on
+ * every walk, as AMD's nested paging does (there are no PDPTE registers);
+ * only its present bit is checked, as KVM's walker does: the CPU may set
+ * its accessed bit, a reserved bit on Intel.
+ */
 static int read_pdpte(struct walk *w, gpa_t *table)
 {
 	gpa_t gpa = (sregs(w)->cr3 & GENMASK_ULL(31, 5)) + ((w->linear >> 30) & 3) * 8;
-	u64 rsvd = rsvd_phys_bits() | PTE_NX | GENMASK_ULL(8, 5) | PTE_W | PTE_U;
 	u64 pdpte = 0;
 	hva_t hva;
 
@@ -182,8 +186,6 @@ static int read_pdpte(struct walk *w, gpa_t *table)
 		return page_fault(w, 0);
 	if (!(pdpte & PTE_P))
 		return page_fault(w, 0);
-	if (pdpte & rsvd)
-		return page_fault(w, X86_PF_PROT | X86_PF_RSVD);
 	*table = pdpte & PTE_ADDR;
 	return EMUL_OK;
 }

@@ -258,6 +258,273 @@ static const struct form forms64_bt[] = { BT64(FORM_ENTRY) };
 static const struct form forms64_string[] = { STR64(FORM_ENTRY) };
 
 /* ------------------------------------------------------------------ */
+/* 32-bit forms (data segments based at the window)                    */
+
+/* EDI as a small negative bit offset. */
+#define NEG_EDI		{ .reg = offsetof(struct kvm_regs, rdi) / 8, .val = 0xffffffd8 }
+
+#define MOV32(X)							\
+	X(m32_ld8, "mov (%ebx), %al", "r1", NOOPT)			\
+	X(m32_ld8h, "mov 1(%ebx), %ah", "r1", NOOPT)			\
+	X(m32_ld16, "mov (%ebx), %dx", "r2", NOOPT)			\
+	X(m32_ld32, "mov (%ebx), %eax", "r4", NOOPT)			\
+	X(m32_st8, "mov %dl, 3(%ebx)", "w1", NOOPT)			\
+	X(m32_st8h, "mov %dh, (%ebx)", "w1", NOOPT)			\
+	X(m32_st16, "mov %ax, (%ebx)", "w2", NOOPT)			\
+	X(m32_st32, "mov %edx, (%ebx)", "w4", NOOPT)			\
+	X(m32_disp8, "mov -0x10(%ebx), %eax", "r4", NOOPT)		\
+	X(m32_disp32, "mov 0x1234(%ebx), %eax", "r4", NOOPT)		\
+	X(m32_sib, "mov 0x10(%ebx,%ecx,4), %edx", "r4", NOOPT)		\
+	X(m32_sib8, "mov (%esi,%ecx,8), %eax", "r4", NOOPT)		\
+	X(m32_sibnb, "mov 0x400(,%ecx,2), %ax", "r2", NOOPT)		\
+	X(m32_esp, "mov (%esp), %eax", "r4", NOOPT)			\
+	X(m32_ebp, "mov 8(%ebp), %edx", "r4", NOOPT)			\
+	X(m32_moffs32, "mov 0x180, %eax", "r4", NOOPT)			\
+	X(m32_moffs8, "mov %al, 0x181", "w1", NOOPT)			\
+	X(m32_moffs16, ".byte 0x67, 0xa1, 0x80, 0x01", "r4", NOOPT)	\
+	X(m32_imm8, "movb $0x5a, (%ebx)", "w1", NOOPT)			\
+	X(m32_imm16, "movw $0x1234, 2(%ebx)", "w2", NOOPT)		\
+	X(m32_imm32, "movl $0x89abcdef, (%ebx)", "w4", NOOPT)		\
+	X(m32_immsib, "movl $0x11223344, 0x10(%ebx,%ecx,4)", "w4", NOOPT) \
+	X(m32_sreg, "mov %ds, (%ebx)", "w2", NOOPT)			\
+	X(m32_sreg2, "mov %es, 6(%ebx)", "w2", NOOPT)			\
+	X(m32_seges, "mov %es:(%ebx), %eax", "r4", NOOPT)		\
+	X(m32_segss, "mov %ss:4(%ebx), %eax", "r4", NOOPT)		\
+	X(m32_segfs, "mov %eax, %fs:0x20(%ebx)", "w4", NOOPT)		\
+	X(m32_seggs, "mov %gs:(%ebx), %dl", "r1", NOOPT)		\
+	X(m32_a16, "addr16 mov (%bx,%si), %eax", "r4", NOOPT)		\
+	X(m32_a16bp, "addr16 mov 4(%bp,%di), %ax", "r2", NOOPT)		\
+	X(m32_a16abs, ".byte 0x67, 0x8b, 0x16, 0x80, 0x01", "r4", NOOPT) \
+	X(m32_zx8, "movzbl (%ebx), %eax", "r1", NOOPT)			\
+	X(m32_zx16, "movzwl (%ebx), %edx", "r2", NOOPT)			\
+	X(m32_zx8w, "movzbw (%ebx), %ax", "r1", NOOPT)			\
+	X(m32_sx8, "movsbl 1(%ebx), %eax", "r1", NOOPT)			\
+	X(m32_sx16, "movswl 2(%ebx), %edx", "r2", NOOPT)		\
+	X(m32_sx8w, "movsbw 3(%ebx), %dx", "r1", NOOPT)
+
+#define ALU32(X)							\
+	X(a32_add_mr, "add %edx, (%ebx)", "r4 w4", NOOPT)		\
+	X(a32_add_rm, "add (%ebx), %edx", "r4", NOOPT)			\
+	X(a32_add_mr8, "add %dl, (%ebx)", "r1 w1", NOOPT)		\
+	X(a32_add_mr16, "add %ax, (%ebx)", "r2 w2", NOOPT)		\
+	X(a32_add_i8, "addb $0x7f, (%ebx)", "r1 w1", NOOPT)		\
+	X(a32_add_i32, "addl $0x7fffffff, (%ebx)", "r4 w4", NOOPT)	\
+	X(a32_add_is, "addw $-3, (%ebx)", "r2 w2", NOOPT)		\
+	X(a32_82, ".byte 0x82, 0x03, 0x90", "r1 w1", NOOPT)		\
+	X(a32_or_mr, "or %edx, (%ebx)", "r4 w4", NOOPT)			\
+	X(a32_or_i, "orw $0x8000, (%ebx)", "r2 w2", NOOPT)		\
+	X(a32_adc_mr, "adc %eax, (%ebx)", "r4 w4", NOOPT)		\
+	X(a32_adc_rm, "adc (%ebx), %dl", "r1", NOOPT)			\
+	X(a32_sbb_mr, "sbb %dx, (%ebx)", "r2 w2", NOOPT)		\
+	X(a32_sbb_i, "sbbl $1, (%ebx)", "r4 w4", NOOPT)			\
+	X(a32_and_rm, "and (%ebx), %eax", "r4", NOOPT)			\
+	X(a32_and_i, "andb $0xf0, (%ebx)", "r1 w1", NOOPT)		\
+	X(a32_sub_mr, "sub %eax, (%ebx)", "r4 w4", NOOPT)		\
+	X(a32_sub_i, "subl $0x80000000, (%ebx)", "r4 w4", NOOPT)	\
+	X(a32_xor_rm, "xor (%ebx), %edx", "r4", NOOPT)			\
+	X(a32_xor_i, "xorb $0x81, (%ebx)", "r1 w1", NOOPT)		\
+	X(a32_cmp_mr, "cmp %edx, (%ebx)", "r4", NOOPT)			\
+	X(a32_cmp_rm, "cmp (%ebx), %ax", "r2", NOOPT)			\
+	X(a32_cmp_i, "cmpl $-1, (%ebx)", "r4", NOOPT)			\
+	X(a32_test_mr, "test %edx, (%ebx)", "r4", NOOPT)		\
+	X(a32_test_i, "testb $0x81, (%ebx)", "r1", NOOPT)		\
+	X(a32_lock_add, "lock add %edx, (%ebx)", "r4 w4", NOOPT)	\
+	X(a32_lock_xor, "lock xorw $0x5555, (%ebx)", "r2 w2", NOOPT)
+
+#define UNARY32(X)							\
+	X(u32_incb, "incb (%ebx)", "r1 w1", NOOPT)			\
+	X(u32_incw, "incw (%ebx)", "r2 w2", NOOPT)			\
+	X(u32_incl, "incl (%ebx)", "r4 w4", NOOPT)			\
+	X(u32_decl, "decl 4(%ebx)", "r4 w4", NOOPT)			\
+	X(u32_notb, "notb (%ebx)", "r1 w1", NOOPT)			\
+	X(u32_notl, "notl (%ebx)", "r4 w4", NOOPT)			\
+	X(u32_negw, "negw (%ebx)", "r2 w2", NOOPT)			\
+	X(u32_negl, "negl (%ebx)", "r4 w4", NOOPT)			\
+	X(u32_lockdec, "lock decb (%ebx)", "r1 w1", NOOPT)
+
+#define XCHG32(X)							\
+	X(x32_xchg8, "xchg %dl, (%ebx)", "r1 w1", NOOPT)		\
+	X(x32_xchg16, "xchg (%ebx), %ax", "r2 w2", NOOPT)		\
+	X(x32_xchg32, "xchg %edx, (%ebx)", "r4 w4", NOOPT)		\
+	X(x32_xadd16, "xadd %dx, (%ebx)", "r2 w2", NOOPT)		\
+	X(x32_xadd32, "lock xadd %edx, (%ebx)", "r4 w4", NOOPT)		\
+	X(x32_cx8, "cmpxchg %dl, (%ebx)", "r1 w1", NOOPT)		\
+	X(x32_cx16, "cmpxchg %dx, (%ebx)", "r2 w2", NOOPT)		\
+	X(x32_cx32, "lock cmpxchg %edx, (%ebx)", "r4 w4", NOOPT)	\
+	X(x32_cx8b, "cmpxchg8b (%ebx)", "r8 w8", NOOPT)			\
+	X(x32_cx8bl, "lock cmpxchg8b 8(%ebx)", "r8 w8", NOOPT)
+
+#define BT32(X)								\
+	X(b32_bt, "bt %ecx, (%ebx)", "r4", NOOPT)			\
+	X(b32_btw, "bt %cx, 2(%ebx)", "r2", NOOPT)			\
+	X(b32_btbig, "bt %ebp, (%ebx)", "r4", NOOPT)			\
+	X(b32_btneg, "bt %edi, 0x20(%ebx)", "r4", NEG_EDI)		\
+	X(b32_bts, "bts %esi, (%ebx)", "r4 w4", NOOPT)			\
+	X(b32_btr, "btr %edi, 0x20(%ebx)", "r4 w4", NEG_EDI)		\
+	X(b32_btc, "btc %cx, (%ebx)", "r2 w2", NOOPT)			\
+	X(b32_bti, "btl $35, (%ebx)", "r4", NOOPT)			\
+	X(b32_btsi, "btsw $17, (%ebx)", "r2 w2", NOOPT)			\
+	X(b32_btci, "lock btcl $5, (%ebx)", "r4 w4", NOOPT)
+
+#define STR32(X)							\
+	X(s32_movsb, "movsb", "r1 w1", NOOPT)				\
+	X(s32_movsw, "movsw", "r2 w2", NOOPT)				\
+	X(s32_movsl, "movsl", "r4 w4", NOOPT)				\
+	X(s32_repmovsb, "rep movsb", "r1 w1 r1 w1 r1 w1", NOOPT)	\
+	X(s32_repmovsl, "rep movsl", "r4 w4 r4 w4 r4 w4", NOOPT)	\
+	X(s32_movsfs, "movsl %fs:(%esi), %es:(%edi)", "r4 w4", NOOPT)	\
+	X(s32_movsa16, "addr16 movsb", "r1 w1", NOOPT)			\
+	X(s32_repmovsa16, "addr16 rep movsw", "r2 w2 r2 w2 r2 w2", NOOPT) \
+	X(s32_stosb, "stosb", "w1", NOOPT)				\
+	X(s32_repstosb, "rep stosb", "w1 w1 w1", NOOPT)			\
+	X(s32_repstosw, "rep stosw", "w2 w2 w2", NOOPT)			\
+	X(s32_repstosl, "rep stosl", "w4 w4 w4", NOOPT)			\
+	X(s32_lodsb, "lodsb", "r1", NOOPT)				\
+	X(s32_lodsl, "lodsl", "r4", NOOPT)				\
+	X(s32_cmpsb, "cmpsb", "r1 r1", NOOPT)				\
+	X(s32_cmpsl, "cmpsl", "r4 r4", NOOPT)				\
+	X(s32_repecmpsw, "repe cmpsw", NULL, NOOPT)			\
+	X(s32_scasb, "scasb", "r1", NOOPT)				\
+	X(s32_repnescasl, "repne scasl", NULL, NOOPT)
+
+/* ------------------------------------------------------------------ */
+/* 16-bit forms (real mode and 16-bit protected mode)                  */
+
+/*
+ * In real mode the data segments' selectors follow their bases, which
+ * differ between the RAM and the MMIO run: only CS is stored.
+ */
+
+/* DI as a small negative bit offset. */
+#define NEG_DI		{ .reg = offsetof(struct kvm_regs, rdi) / 8, .val = 0xffd8 }
+
+#define MOV16(X)							\
+	X(m16_ld8, "mov (%bx), %al", "r1", NOOPT)			\
+	X(m16_ld8h, "mov 1(%bx), %ah", "r1", NOOPT)			\
+	X(m16_ld16, "mov (%bx), %ax", "r2", NOOPT)			\
+	X(m16_st8, "mov %dl, 3(%bx)", "w1", NOOPT)			\
+	X(m16_st16, "mov %dx, (%bx)", "w2", NOOPT)			\
+	X(m16_bxsi, "mov (%bx,%si), %ax", "r2", NOOPT)			\
+	X(m16_bxdi, "mov 2(%bx,%di), %dx", "r2", NOOPT)			\
+	X(m16_bpsi, "mov 2(%bp,%si), %ax", "r2", NOOPT)			\
+	X(m16_bpdi, "mov %dx, (%bp,%di)", "w2", NOOPT)			\
+	X(m16_si, "mov (%si), %al", "r1", NOOPT)			\
+	X(m16_di, "mov -4(%di), %ax", "r2", NOOPT)			\
+	X(m16_bp, "mov 4(%bp), %ax", "r2", NOOPT)			\
+	X(m16_disp16, "mov 0x1234(%bx), %dx", "r2", NOOPT)		\
+	X(m16_abs, ".byte 0x8b, 0x16, 0x80, 0x01", "r2", NOOPT)		\
+	X(m16_moffs, "mov 0x182, %ax", "r2", NOOPT)			\
+	X(m16_moffst, "mov %al, 0x183", "w1", NOOPT)			\
+	X(m16_o32ld, "mov (%bx), %eax", "r4", NOOPT)			\
+	X(m16_o32st, "mov %edx, 4(%bx)", "w4", NOOPT)			\
+	X(m16_a32, "addr32 mov (%ebx), %ax", "r2", NOOPT)		\
+	X(m16_a32sib, "addr32 mov (%ebx,%ecx,4), %dx", "r2", NOOPT)	\
+	X(m16_imm8, "movb $0x5a, (%bx)", "w1", NOOPT)			\
+	X(m16_imm16, "movw $0x1234, 2(%bx)", "w2", NOOPT)		\
+	X(m16_imm32, "movl $0x89abcdef, (%bx)", "w4", NOOPT)		\
+	X(m16_sreg, "mov %cs, 2(%bx)", "w2", NOOPT)			\
+	X(m16_seges, "mov %es:(%bx), %ax", "r2", NOOPT)			\
+	X(m16_segss, "mov %ss:(%bx), %ax", "r2", NOOPT)			\
+	X(m16_segfs, "mov %ax, %fs:4(%bx)", "w2", NOOPT)		\
+	X(m16_seggs, "mov %gs:(%bx), %dl", "r1", NOOPT)			\
+	X(m16_zx8, "movzbw (%bx), %ax", "r1", NOOPT)			\
+	X(m16_zx8l, "movzbl (%bx), %eax", "r1", NOOPT)			\
+	X(m16_sx8, "movsbw 1(%bx), %dx", "r1", NOOPT)			\
+	X(m16_sx16l, "movswl 2(%bx), %edx", "r2", NOOPT)
+
+#define ALU16(X)							\
+	X(a16_add_mr, "add %dx, (%bx)", "r2 w2", NOOPT)			\
+	X(a16_add_rm, "add (%bx), %dx", "r2", NOOPT)			\
+	X(a16_add_mr8, "add %dl, (%bx)", "r1 w1", NOOPT)		\
+	X(a16_add_i8, "addb $0x7f, (%bx)", "r1 w1", NOOPT)		\
+	X(a16_add_i16, "addw $0x8001, (%bx)", "r2 w2", NOOPT)		\
+	X(a16_add_is, "addw $-3, (%bx)", "r2 w2", NOOPT)		\
+	X(a16_add_o32, "addl %edx, (%bx)", "r4 w4", NOOPT)		\
+	X(a16_or_mr, "or %ax, (%bx,%si)", "r2 w2", NOOPT)		\
+	X(a16_adc_rm, "adc (%bx), %ax", "r2", NOOPT)			\
+	X(a16_sbb_i, "sbbb $1, (%bx)", "r1 w1", NOOPT)			\
+	X(a16_and_mr, "and %dl, (%bx)", "r1 w1", NOOPT)			\
+	X(a16_sub_i, "subw $0x8000, (%bx)", "r2 w2", NOOPT)		\
+	X(a16_xor_rm, "xor (%bx), %dx", "r2", NOOPT)			\
+	X(a16_cmp_mr, "cmp %dx, (%bx)", "r2", NOOPT)			\
+	X(a16_cmp_i, "cmpb $0x80, (%bx)", "r1", NOOPT)			\
+	X(a16_test_i, "testw $0x8001, (%bx)", "r2", NOOPT)		\
+	X(a16_lock_add, "lock addw %dx, (%bx)", "r2 w2", NOOPT)
+
+#define UNARY16(X)							\
+	X(u16_incb, "incb (%bx)", "r1 w1", NOOPT)			\
+	X(u16_incw, "incw (%bx)", "r2 w2", NOOPT)			\
+	X(u16_decw, "decw 2(%bx)", "r2 w2", NOOPT)			\
+	X(u16_notw, "notw (%bx)", "r2 w2", NOOPT)			\
+	X(u16_negb, "negb (%bx)", "r1 w1", NOOPT)			\
+	X(u16_incl, "incl (%bx)", "r4 w4", NOOPT)
+
+#define XCHG16(X)							\
+	X(x16_xchg8, "xchg %dl, (%bx)", "r1 w1", NOOPT)			\
+	X(x16_xchg16, "xchg (%bx), %ax", "r2 w2", NOOPT)		\
+	X(x16_xadd16, "xadd %dx, (%bx)", "r2 w2", NOOPT)		\
+	X(x16_cx16, "cmpxchg %dx, (%bx)", "r2 w2", NOOPT)		\
+	X(x16_cx32, "cmpxchg %edx, (%bx)", "r4 w4", NOOPT)		\
+	X(x16_cx8b, "cmpxchg8b (%bx)", "r8 w8", NOOPT)
+
+#define BT16(X)								\
+	X(b16_bt, "bt %cx, (%bx)", "r2", NOOPT)				\
+	X(b16_btsi, "btsw $17, (%bx)", "r2 w2", NOOPT)			\
+	X(b16_bti32, "btl $35, (%bx)", "r4", NOOPT)			\
+	X(b16_btr, "btr %si, (%bx)", "r2 w2", NOOPT)			\
+	X(b16_btneg, "btc %di, 0x20(%bx)", "r2 w2", NEG_DI)
+
+#define STR16(X)							\
+	X(s16_movsb, "movsb", "r1 w1", NOOPT)				\
+	X(s16_movsw, "movsw", "r2 w2", NOOPT)				\
+	X(s16_movsl, "movsl", "r4 w4", NOOPT)				\
+	X(s16_repmovsb, "rep movsb", "r1 w1 r1 w1 r1 w1", NOOPT)	\
+	X(s16_movses, "movsw %es:(%si), %es:(%di)", "r2 w2", NOOPT)	\
+	X(s16_movsa32, "addr32 movsb", "r1 w1", NOOPT)			\
+	X(s16_stosb, "stosb", "w1", NOOPT)				\
+	X(s16_repstosw, "rep stosw", "w2 w2 w2", NOOPT)			\
+	X(s16_lodsb, "lodsb", "r1", NOOPT)				\
+	X(s16_lodsw, "lodsw", "r2", NOOPT)				\
+	X(s16_cmpsb, "cmpsb", "r1 r1", NOOPT)				\
+	X(s16_repecmpsb, "repe cmpsb", NULL, NOOPT)			\
+	X(s16_scasw, "scasw", "r2", NOOPT)				\
+	X(s16_repnescasb, "repne scasb", NULL, NOOPT)
+
+asm(".pushsection .rodata.emu_forms, \"a\"\n.code32\n"
+    MOV32(FORM_ASM) ALU32(FORM_ASM) UNARY32(FORM_ASM) XCHG32(FORM_ASM)
+    BT32(FORM_ASM) STR32(FORM_ASM)
+    ".code16\n"
+    MOV16(FORM_ASM) ALU16(FORM_ASM) UNARY16(FORM_ASM) XCHG16(FORM_ASM)
+    BT16(FORM_ASM) STR16(FORM_ASM)
+    ".code64\n.popsection\n");
+
+MOV32(FORM_DECL)
+ALU32(FORM_DECL)
+UNARY32(FORM_DECL)
+XCHG32(FORM_DECL)
+BT32(FORM_DECL)
+STR32(FORM_DECL)
+MOV16(FORM_DECL)
+ALU16(FORM_DECL)
+UNARY16(FORM_DECL)
+XCHG16(FORM_DECL)
+BT16(FORM_DECL)
+STR16(FORM_DECL)
+
+static const struct form forms32_mov[] = { MOV32(FORM_ENTRY) };
+static const struct form forms32_alu[] = { ALU32(FORM_ENTRY) };
+static const struct form forms32_unary[] = { UNARY32(FORM_ENTRY) };
+static const struct form forms32_xchg[] = { XCHG32(FORM_ENTRY) };
+static const struct form forms32_bt[] = { BT32(FORM_ENTRY) };
+static const struct form forms32_string[] = { STR32(FORM_ENTRY) };
+static const struct form forms16_mov[] = { MOV16(FORM_ENTRY) };
+static const struct form forms16_alu[] = { ALU16(FORM_ENTRY) };
+static const struct form forms16_unary[] = { UNARY16(FORM_ENTRY) };
+static const struct form forms16_xchg[] = { XCHG16(FORM_ENTRY) };
+static const struct form forms16_bt[] = { BT16(FORM_ENTRY) };
+static const struct form forms16_string[] = { STR16(FORM_ENTRY) };
+
+/* ------------------------------------------------------------------ */
 /* The harness                                                         */
 
 struct form_set {
@@ -501,6 +768,11 @@ FIXTURE_VARIANT(emu) {
 	enum emu_mode mode;
 };
 
+FIXTURE_VARIANT_ADD(emu, real) { .mode = EMU_REAL };
+FIXTURE_VARIANT_ADD(emu, prot16) { .mode = EMU_PROT16 };
+FIXTURE_VARIANT_ADD(emu, prot32) { .mode = EMU_PROT32 };
+FIXTURE_VARIANT_ADD(emu, paged32) { .mode = EMU_PAGED32 };
+FIXTURE_VARIANT_ADD(emu, pae32) { .mode = EMU_PAE32 };
 FIXTURE_VARIANT_ADD(emu, long64) { .mode = EMU_LONG64 };
 
 FIXTURE_SETUP(emu)
@@ -527,54 +799,52 @@ static struct form_set family(enum emu_mode mode, struct form_set f16,
 	}
 }
 
-#define NONE_SET	{ NULL, 0 }
-
 TEST_F(emu, mov)
 {
-	struct form_set none = NONE_SET;
-
-	run_forms(_metadata, self->e, family(variant->mode, none, none,
-					     (struct form_set)SET(forms64_mov)));
+	run_forms(_metadata, self->e,
+		  family(variant->mode, (struct form_set)SET(forms16_mov),
+			 (struct form_set)SET(forms32_mov),
+			 (struct form_set)SET(forms64_mov)));
 }
 
 TEST_F(emu, alu)
 {
-	struct form_set none = NONE_SET;
-
-	run_forms(_metadata, self->e, family(variant->mode, none, none,
-					     (struct form_set)SET(forms64_alu)));
+	run_forms(_metadata, self->e,
+		  family(variant->mode, (struct form_set)SET(forms16_alu),
+			 (struct form_set)SET(forms32_alu),
+			 (struct form_set)SET(forms64_alu)));
 }
 
 TEST_F(emu, unary)
 {
-	struct form_set none = NONE_SET;
-
-	run_forms(_metadata, self->e, family(variant->mode, none, none,
-					     (struct form_set)SET(forms64_unary)));
+	run_forms(_metadata, self->e,
+		  family(variant->mode, (struct form_set)SET(forms16_unary),
+			 (struct form_set)SET(forms32_unary),
+			 (struct form_set)SET(forms64_unary)));
 }
 
 TEST_F(emu, xchg_cmpxchg)
 {
-	struct form_set none = NONE_SET;
-
-	run_forms(_metadata, self->e, family(variant->mode, none, none,
-					     (struct form_set)SET(forms64_xchg)));
+	run_forms(_metadata, self->e,
+		  family(variant->mode, (struct form_set)SET(forms16_xchg),
+			 (struct form_set)SET(forms32_xchg),
+			 (struct form_set)SET(forms64_xchg)));
 }
 
 TEST_F(emu, bit_test)
 {
-	struct form_set none = NONE_SET;
-
-	run_forms(_metadata, self->e, family(variant->mode, none, none,
-					     (struct form_set)SET(forms64_bt)));
+	run_forms(_metadata, self->e,
+		  family(variant->mode, (struct form_set)SET(forms16_bt),
+			 (struct form_set)SET(forms32_bt),
+			 (struct form_set)SET(forms64_bt)));
 }
 
 TEST_F(emu, string)
 {
-	struct form_set none = NONE_SET;
-
-	run_forms(_metadata, self->e, family(variant->mode, none, none,
-					     (struct form_set)SET(forms64_string)));
+	run_forms(_metadata, self->e,
+		  family(variant->mode, (struct form_set)SET(forms16_string),
+			 (struct form_set)SET(forms32_string),
+			 (struct form_set)SET(forms64_string)));
 }
 
 TEST_HARNESS_MAIN
