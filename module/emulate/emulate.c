@@ -166,12 +166,15 @@ static void fill_failure_exit(struct minikvm_vcpu *vcpu, const u8 *bytes,
 static int emulation_failure(struct minikvm_vcpu *vcpu,
 			     struct minikvm_emulator *em)
 {
-	emulator_reset(em);
+	int r = MINIKVM_EXIT_RESUME;
+
 	minikvm_queue_exception(vcpu, X86_TRAP_UD, false, 0);
-	if (em->ctxt.cpu.cpl)
-		return MINIKVM_EXIT_RESUME;
-	fill_failure_exit(vcpu, em->fetched, em->nr_fetched);
-	return MINIKVM_EXIT_USERSPACE;
+	if (!em->ctxt.cpu.cpl) {
+		fill_failure_exit(vcpu, em->fetched, em->nr_fetched);
+		r = MINIKVM_EXIT_USERSPACE;
+	}
+	emulator_reset(em);
+	return r;
 }
 
 static int inject_exception(struct minikvm_vcpu *vcpu,
