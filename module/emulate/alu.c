@@ -109,22 +109,22 @@ DEFINE_ALU1(neg)
 DEFINE_ALU1(not)
 
 static const alu2_fn alu2_fns[NR_EXECS] = {
-	[EM_ADD] = alu_add, [EM_OR] = alu_or, [EM_ADC] = alu_adc,
-	[EM_SBB] = alu_sbb, [EM_AND] = alu_and, [EM_SUB] = alu_sub,
-	[EM_XOR] = alu_xor, [EM_CMP] = alu_cmp, [EM_TEST] = alu_test,
-	[EM_BT] = alu_bt, [EM_BTS] = alu_bts, [EM_BTR] = alu_btr,
-	[EM_BTC] = alu_btc,
+	[EMU_ADD] = alu_add, [EMU_OR] = alu_or, [EMU_ADC] = alu_adc,
+	[EMU_SBB] = alu_sbb, [EMU_AND] = alu_and, [EMU_SUB] = alu_sub,
+	[EMU_XOR] = alu_xor, [EMU_CMP] = alu_cmp, [EMU_TEST] = alu_test,
+	[EMU_BT] = alu_bt, [EMU_BTS] = alu_bts, [EMU_BTR] = alu_btr,
+	[EMU_BTC] = alu_btc,
 };
 
 static const alu1_fn alu1_fns[NR_EXECS] = {
-	[EM_INC] = alu_inc, [EM_DEC] = alu_dec, [EM_NEG] = alu_neg,
-	[EM_NOT] = alu_not,
+	[EMU_INC] = alu_inc, [EMU_DEC] = alu_dec, [EMU_NEG] = alu_neg,
+	[EMU_NOT] = alu_not,
 };
 
 static bool is_bitop(unsigned int exec)
 {
-	return exec == EM_BT || exec == EM_BTS || exec == EM_BTR ||
-	       exec == EM_BTC;
+	return exec == EMU_BT || exec == EMU_BTS || exec == EMU_BTR ||
+	       exec == EMU_BTC;
 }
 
 static bool valid_size(unsigned int bytes)

@@ -153,7 +153,7 @@ static inline bool insn_is_emulated(const struct minikvm_insn *insn)
 {
 	if ((insn->op.flags & OPF_O64) && insn->code_bytes != 8)
 		return false;
-	return insn->op.exec != EM_NONE;
+	return insn->op.exec != EMU_NONE;
 }
 
 int minikvm_decode_insn(const u8 *bytes, unsigned int avail,

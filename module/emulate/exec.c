@@ -170,7 +170,7 @@ static int decode_operands(struct emul_ctxt *c)
 	unsigned int dst_bytes = insn_dst_bytes(insn);
 	int r;
 
-	if (insn->op.exec == EM_CMPXCHG8B)
+	if (insn->op.exec == EMU_CMPXCHG8B)
 		dst_bytes = insn->rex & REX_W ? 16 : 8;
 	r = decode_operand(c, &c->dst, insn->op.dst, dst_bytes);
 	if (r)
@@ -251,7 +251,7 @@ static int em_xadd(struct emul_ctxt *c)
 {
 	u64 old = c->dst.val;
 
-	if (!emul_alu2(EM_ADD, &c->dst.val, c->src.val, c->dst.bytes, &c->rflags))
+	if (!emul_alu2(EMU_ADD, &c->dst.val, c->src.val, c->dst.bytes, &c->rflags))
 		return EMUL_UNHANDLEABLE;
 	c->src.val = old;
 	write_reg_operand(c, &c->src);
@@ -268,7 +268,7 @@ static int em_cmpxchg(struct emul_ctxt *c)
 	struct emul_operand acc;
 
 	reg_operand(c, &acc, MINIKVM_REG_RAX, c->dst.bytes);
-	if (!emul_alu2(EM_CMP, &acc.val, c->dst.val, c->dst.bytes, &c->rflags))
+	if (!emul_alu2(EMU_CMP, &acc.val, c->dst.val, c->dst.bytes, &c->rflags))
 		return EMUL_UNHANDLEABLE;
 	if (c->rflags & X86_EFLAGS_ZF) {
 		c->dst.val = c->src.val;
@@ -284,7 +284,7 @@ static int em_cmps(struct emul_ctxt *c)
 {
 	u64 src = c->src.val;
 
-	if (!emul_alu2(EM_CMP, &src, c->dst.val, c->dst.bytes, &c->rflags))
+	if (!emul_alu2(EMU_CMP, &src, c->dst.val, c->dst.bytes, &c->rflags))
 		return EMUL_UNHANDLEABLE;
 	return EMUL_OK;
 }
@@ -387,19 +387,19 @@ struct exec_desc {
 };
 
 static const struct exec_desc exec_table[NR_EXECS] = {
-	[EM_ADD ... EM_TEST]	= { .fn = em_alu },
-	[EM_INC ... EM_NEG]	= { .fn = em_unary },
-	[EM_MOV]		= { .fn = em_mov },
-	[EM_MOV_SREG]		= { .fn = em_mov, .prepare = prepare_mov_sreg },
-	[EM_MOVZX]		= { .fn = em_mov },
-	[EM_MOVSX]		= { .fn = em_movsx },
-	[EM_XCHG]		= { .fn = em_xchg },
-	[EM_XADD]		= { .fn = em_xadd },
-	[EM_CMPXCHG]		= { .fn = em_cmpxchg },
-	[EM_CMPXCHG8B]		= { .fn = em_cmpxchg8b, .raw = true },
-	[EM_BT ... EM_BTC]	= { .fn = em_alu, .prepare = prepare_bitop },
-	[EM_MOVS ... EM_LODS]	= { .fn = em_mov },
-	[EM_CMPS ... EM_SCAS]	= { .fn = em_cmps },
+	[EMU_ADD ... EMU_TEST]	= { .fn = em_alu },
+	[EMU_INC ... EMU_NEG]	= { .fn = em_unary },
+	[EMU_MOV]		= { .fn = em_mov },
+	[EMU_MOV_SREG]		= { .fn = em_mov, .prepare = prepare_mov_sreg },
+	[EMU_MOVZX]		= { .fn = em_mov },
+	[EMU_MOVSX]		= { .fn = em_movsx },
+	[EMU_XCHG]		= { .fn = em_xchg },
+	[EMU_XADD]		= { .fn = em_xadd },
+	[EMU_CMPXCHG]		= { .fn = em_cmpxchg },
+	[EMU_CMPXCHG8B]		= { .fn = em_cmpxchg8b, .raw = true },
+	[EMU_BT ... EMU_BTC]	= { .fn = em_alu, .prepare = prepare_bitop },
+	[EMU_MOVS ... EMU_LODS]	= { .fn = em_mov },
+	[EMU_CMPS ... EMU_SCAS]	= { .fn = em_cmps },
 };
 
 /* ------------------------------------------------------------------ */
@@ -419,7 +419,7 @@ static int check_lock(struct emul_ctxt *c)
 static bool is_locked(const struct emul_ctxt *c)
 {
 	return c->insn.lock ||
-	       (c->insn.op.exec == EM_XCHG && c->dst.kind == EOP_MEM);
+	       (c->insn.op.exec == EMU_XCHG && c->dst.kind == EOP_MEM);
 }
 
 static bool is_all_ram(const struct emul_access *a)

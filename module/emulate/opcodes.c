@@ -16,7 +16,7 @@
 #include "opcodes.h"
 
 #define E(_exec, _dst, _src, _imm, _flags)				\
-	{ .exec = EM_##_exec, .dst = OPND_##_dst, .src = OPND_##_src,	\
+	{ .exec = EMU_##_exec, .dst = OPND_##_dst, .src = OPND_##_src,	\
 	  .imm = IMM_##_imm, .flags = OPF_VALID | (_flags) }
 /* Decoded for its length only. */
 #define L(_imm, _flags)		E(NONE, NONE, NONE, _imm, _flags)

@@ -6,7 +6,7 @@
  * Every opcode of the one-byte and 0f maps that the CPU can execute has an
  * entry, so that the length of any instruction can be decoded (to skip an
  * intercepted instruction, or to report the bytes of one that is not
- * emulated).  Only entries with an executor (exec != EM_NONE) are emulated.
+ * emulated).  Only entries with an executor (exec != EMU_NONE) are emulated.
  *
  * Private to emulate/: decode.c, exec.c and the KUnit suite.
  */
@@ -45,16 +45,16 @@ enum minikvm_imm {
 	NR_IMMS,
 };
 
-/* What runs an entry; EM_NONE entries are decoded, never executed. */
+/* What runs an entry; EMU_NONE entries are decoded, never executed. */
 enum minikvm_exec {
-	EM_NONE,
-	EM_ADD, EM_OR, EM_ADC, EM_SBB, EM_AND, EM_SUB, EM_XOR, EM_CMP,
-	EM_TEST,
-	EM_INC, EM_DEC, EM_NOT, EM_NEG,
-	EM_MOV, EM_MOV_SREG, EM_MOVZX, EM_MOVSX,
-	EM_XCHG, EM_XADD, EM_CMPXCHG, EM_CMPXCHG8B,
-	EM_BT, EM_BTS, EM_BTR, EM_BTC,
-	EM_MOVS, EM_STOS, EM_LODS, EM_CMPS, EM_SCAS,
+	EMU_NONE,
+	EMU_ADD, EMU_OR, EMU_ADC, EMU_SBB, EMU_AND, EMU_SUB, EMU_XOR, EMU_CMP,
+	EMU_TEST,
+	EMU_INC, EMU_DEC, EMU_NOT, EMU_NEG,
+	EMU_MOV, EMU_MOV_SREG, EMU_MOVZX, EMU_MOVSX,
+	EMU_XCHG, EMU_XADD, EMU_CMPXCHG, EMU_CMPXCHG8B,
+	EMU_BT, EMU_BTS, EMU_BTR, EMU_BTC,
+	EMU_MOVS, EMU_STOS, EMU_LODS, EMU_CMPS, EMU_SCAS,
 	NR_EXECS,
 };
 
