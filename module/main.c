@@ -98,6 +98,8 @@ long minikvm_check_extension(struct minikvm_vm *vm, long ext)
 		return MINIKVM_MAX_VCPU_IDS;
 	case KVM_CAP_NR_MEMSLOTS:
 		return MINIKVM_USER_MEM_SLOTS;
+	case KVM_CAP_COALESCED_MMIO:
+		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	default:
 		return 0;
 	}

@@ -27,8 +27,11 @@
 #define MINIKVM_USER_MEM_SLOTS	32764
 #define MINIKVM_MEM_MAX_NR_PAGES ((1UL << 31) - 1)
 
-/* vCPU mmap layout: page 0 is struct kvm_run, page 1 the PIO data page. */
-#define MINIKVM_VCPU_MMAP_PAGES	2
+/*
+ * vCPU mmap layout: page 0 is struct kvm_run, page 1 the PIO data page,
+ * page 2 the VM's coalesced MMIO ring (KVM_COALESCED_MMIO_PAGE_OFFSET).
+ */
+#define MINIKVM_VCPU_MMAP_PAGES	3
 
 /* General purpose registers, in the x86 encoding order. */
 enum minikvm_reg {
@@ -42,6 +45,7 @@ enum minikvm_reg {
 struct minikvm_vm;
 struct minikvm_emulator;
 struct minikvm_mmio_bus;
+struct minikvm_coalesced_mmio;
 
 /**
  * struct minikvm_memslot - one guest-physical range backed by user memory.
@@ -136,6 +140,7 @@ struct minikvm_vcpu {
  * @bugged: set by MINIKVM_BUG_ON(); every later ioctl fails with -EIO.
  * @mmio_bus: the in-kernel MMIO devices (emulate/mmio_bus.h); RCU,
  *	replaced under @slots_lock.
+ * @coalesced: the coalesced MMIO ring and zones (emulate/coalesced_mmio.c).
  */
 struct minikvm_vm {
 	refcount_t users;
@@ -151,6 +156,7 @@ struct minikvm_vm {
 	struct minikvm_mmu mmu;
 	bool bugged;
 	struct minikvm_mmio_bus __rcu *mmio_bus;
+	struct minikvm_coalesced_mmio *coalesced;
 };
 
 /*

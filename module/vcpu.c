@@ -15,6 +15,7 @@
 
 #include "minikvm.h"
 #include "x86.h"
+#include "emulate/coalesced_mmio.h"
 #include "emulate/emulate.h"
 
 /* With no CPUID table set, KVM assumes a 36-bit guest MAXPHYADDR. */
@@ -47,6 +48,8 @@ static vm_fault_t minikvm_vcpu_fault(struct vm_fault *vmf)
 		page = virt_to_page(vcpu->run);
 	else if (vmf->pgoff == KVM_PIO_PAGE_OFFSET)
 		page = virt_to_page(vcpu->pio_data);
+	else if (vmf->pgoff == KVM_COALESCED_MMIO_PAGE_OFFSET)
+		page = minikvm_coalesced_mmio_page(vcpu->vm);
 	else
 		return VM_FAULT_SIGBUS;
 

@@ -16,6 +16,7 @@
 
 #include "minikvm.h"
 #include "x86.h"
+#include "emulate/coalesced_mmio.h"
 #include "emulate/mmio_bus.h"
 
 void minikvm_vm_get(struct minikvm_vm *vm)
@@ -33,6 +34,7 @@ static void minikvm_vm_destroy(struct minikvm_vm *vm)
 		minikvm_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
 
+	minikvm_coalesced_mmio_destroy(vm);
 	minikvm_mmio_bus_destroy(vm);
 	minikvm_mmu_destroy(vm);
 	minikvm_memslots_free(vm);
@@ -113,6 +115,18 @@ static long minikvm_vm_ioctl_set_region(struct minikvm_vm *vm,
 	return minikvm_vm_ioctl_set_memory_region(vm, &mem);
 }
 
+static long minikvm_vm_ioctl_coalesced_mmio(struct minikvm_vm *vm,
+					    unsigned int ioctl, void __user *argp)
+{
+	struct kvm_coalesced_mmio_zone zone;
+
+	if (copy_from_user(&zone, argp, sizeof(zone)))
+		return -EFAULT;
+	if (ioctl == KVM_REGISTER_COALESCED_MMIO)
+		return minikvm_vm_ioctl_register_coalesced_mmio(vm, &zone);
+	return minikvm_vm_ioctl_unregister_coalesced_mmio(vm, &zone);
+}
+
 static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			     unsigned long arg)
 {
@@ -129,6 +143,9 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return minikvm_vm_ioctl_set_region(vm, argp);
 	case KVM_CHECK_EXTENSION:
 		return minikvm_check_extension(vm, arg);
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO:
+		return minikvm_vm_ioctl_coalesced_mmio(vm, ioctl, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -180,6 +197,9 @@ int minikvm_dev_ioctl_create_vm(unsigned long type)
 		return -ENOMEM;
 
 	r = minikvm_mmu_init(vm);
+	if (r)
+		goto err_free;
+	r = minikvm_coalesced_mmio_init(vm);
 	if (r)
 		goto err_free;
 

@@ -16,15 +16,17 @@
 #include "../minikvm.h"
 #include "mmio_bus.h"
 
+/* The bus: an array published with RCU, replaced on every change. */
+struct minikvm_mmio_bus {
+	struct rcu_head rcu;
+	unsigned int nr_devs;
+	struct minikvm_mmio_device *devs[];
+};
+
 static struct minikvm_mmio_bus *bus_of(struct minikvm_vm *vm)
 {
 	return rcu_dereference_protected(vm->mmio_bus,
 					 lockdep_is_held(&vm->slots_lock));
-}
-
-static bool ranges_overlap(gpa_t a, u64 alen, gpa_t b, u64 blen)
-{
-	return a < b + blen && b < a + alen;
 }
 
 static struct minikvm_mmio_bus *bus_alloc(unsigned int nr)
@@ -46,26 +48,25 @@ static void bus_publish(struct minikvm_vm *vm, struct minikvm_mmio_bus *new)
 		kfree_rcu(old, rcu);
 }
 
-static bool bus_overlaps(const struct minikvm_mmio_bus *bus,
-			 const struct minikvm_mmio_device *dev)
-{
-	unsigned int i;
-
-	for (i = 0; bus && i < bus->nr_devs; i++)
-		if (bus->devs[i] && ranges_overlap(dev->base, dev->len,
-						   bus->devs[i]->base,
-						   bus->devs[i]->len))
-			return true;
-	return false;
-}
-
-static int __bus_register(struct minikvm_vm *vm, struct minikvm_mmio_device *dev)
+/**
+ * __minikvm_mmio_bus_register - put @dev on @vm's bus; vm->slots_lock held.
+ * @vm: the VM.
+ * @dev: the device.  Ranges may overlap, as on KVM's bus: an access goes
+ *	to the first device, in registration order, that takes it.
+ *
+ * Return: 0, -EINVAL for an empty or wrapping range, -ENOSPC when the bus
+ * is full, -ENOMEM.
+ */
+int __minikvm_mmio_bus_register(struct minikvm_vm *vm,
+				struct minikvm_mmio_device *dev)
 {
 	struct minikvm_mmio_bus *old = bus_of(vm), *new;
 	unsigned int nr = old ? old->nr_devs : 0;
 
-	if (bus_overlaps(old, dev))
-		return -EEXIST;
+	lockdep_assert_held(&vm->slots_lock);
+
+	if (!dev->len || dev->base + dev->len < dev->base)
+		return -EINVAL;
 	if (nr >= MINIKVM_MMIO_BUS_MAX_DEVS)
 		return -ENOSPC;
 	new = bus_alloc(nr + 1);
@@ -78,32 +79,34 @@ static int __bus_register(struct minikvm_vm *vm, struct minikvm_mmio_device *dev
 	return 0;
 }
 
-/**
- * minikvm_mmio_bus_register - put @dev on @vm's bus.
- * @vm: the VM.
- * @dev: the device; its range must not overlap another device's.
- *
- * Return: 0, -EINVAL for an empty or wrapping range, -EEXIST for an
- * overlap, -ENOSPC when the bus is full, -ENOMEM.
- */
+/* __minikvm_mmio_bus_register(), taking vm->slots_lock. */
 int minikvm_mmio_bus_register(struct minikvm_vm *vm,
 			      struct minikvm_mmio_device *dev)
 {
 	int r;
 
-	if (!dev->len || dev->base + dev->len < dev->base)
-		return -EINVAL;
 	mutex_lock(&vm->slots_lock);
-	r = __bus_register(vm, dev);
+	r = __minikvm_mmio_bus_register(vm, dev);
 	mutex_unlock(&vm->slots_lock);
 	return r;
 }
 
-static void __bus_unregister(struct minikvm_vm *vm,
-			     struct minikvm_mmio_device *dev)
+/**
+ * __minikvm_mmio_bus_unregister - take @dev off @vm's bus; vm->slots_lock
+ * held.
+ * @vm: the VM.
+ * @dev: a device on the bus.
+ *
+ * Callbacks of @dev may still be running on return: the caller waits for
+ * an RCU grace period (synchronize_rcu()) before freeing it.
+ */
+void __minikvm_mmio_bus_unregister(struct minikvm_vm *vm,
+				   struct minikvm_mmio_device *dev)
 {
 	struct minikvm_mmio_bus *old = bus_of(vm), *new;
 	unsigned int i, j = 0;
+
+	lockdep_assert_held(&vm->slots_lock);
 
 	if (!old)
 		return;
@@ -133,7 +136,7 @@ void minikvm_mmio_bus_unregister(struct minikvm_vm *vm,
 				 struct minikvm_mmio_device *dev)
 {
 	mutex_lock(&vm->slots_lock);
-	__bus_unregister(vm, dev);
+	__minikvm_mmio_bus_unregister(vm, dev);
 	mutex_unlock(&vm->slots_lock);
 	/* Readers that found @dev in the old array are done after this. */
 	synchronize_rcu();

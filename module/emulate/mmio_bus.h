@@ -5,7 +5,8 @@
  *
  * A device covers [base, base + len) of guest physical addresses and is
  * offered every emulated access of up to 8 bytes that falls entirely in
- * that range.  Its callbacks run on the accessing vCPU's thread inside an
+ * that range; ranges may overlap (the first device to take an access, in
+ * registration order, has it).  Its callbacks run on the accessing vCPU's thread inside an
  * RCU read-side section: they must not sleep, and they may run on several
  * vCPUs at once.  A callback returns 0 when it handled the access and
  * -EOPNOTSUPP to pass it on (the next device, then userspace).
@@ -17,7 +18,6 @@
 #ifndef MINIKVM_MODULE_EMULATE_MMIO_BUS_H
 #define MINIKVM_MODULE_EMULATE_MMIO_BUS_H
 
-#include <linux/rcupdate.h>
 #include <linux/types.h>
 
 #include "../types.h"
@@ -45,19 +45,16 @@ struct minikvm_mmio_device {
 	u64 len;
 };
 
-/* The bus: an array published with RCU, replaced on every change. */
-struct minikvm_mmio_bus {
-	struct rcu_head rcu;
-	unsigned int nr_devs;
-	struct minikvm_mmio_device *devs[];
-};
-
 #define MINIKVM_MMIO_BUS_MAX_DEVS	256
 
 int minikvm_mmio_bus_register(struct minikvm_vm *vm,
 			      struct minikvm_mmio_device *dev);
 void minikvm_mmio_bus_unregister(struct minikvm_vm *vm,
 				 struct minikvm_mmio_device *dev);
+int __minikvm_mmio_bus_register(struct minikvm_vm *vm,
+				struct minikvm_mmio_device *dev);
+void __minikvm_mmio_bus_unregister(struct minikvm_vm *vm,
+				   struct minikvm_mmio_device *dev);
 void minikvm_mmio_bus_destroy(struct minikvm_vm *vm);
 
 int minikvm_mmio_bus_read(struct minikvm_vcpu *vcpu, gpa_t addr,

@@ -8,6 +8,9 @@
  * 64-bit guests are C functions of this file with the library's
  * environment: GPAs from MMIO_GPA up are outside every memslot.
  */
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include "kselftest_harness.h"
 #include "minikvm_util.h"
 #include "processor.h"
@@ -360,6 +363,139 @@ TEST(rep_stos_is_one_exit_per_element)
 			break;
 	}
 	vcpu_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+/* ------------------------------------------------------------------ */
+/* Coalesced MMIO                                                      */
+
+#define ZONE_GPA	(MMIO_GPA + 0x10000)
+#define ZONE_SIZE	0x1000
+
+static struct kvm_coalesced_mmio_ring *ring_of(struct kvm_vcpu *vcpu)
+{
+	return (void *)((uint8_t *)vcpu->run +
+			KVM_COALESCED_MMIO_PAGE_OFFSET * PAGE_SIZE);
+}
+
+static void zone_ioctl(struct kvm_vm *vm, unsigned long cmd, uint64_t gpa,
+		       uint32_t size)
+{
+	struct kvm_coalesced_mmio_zone zone = { .addr = gpa, .size = size };
+
+	TEST_ASSERT(!ioctl(vm->fd, cmd, &zone), "coalesced zone ioctl: %s",
+		    strerror(errno));
+}
+
+TEST(coalesced_mmio_ring_is_the_third_vcpu_page)
+{
+	int sys_fd = open_device_or_exit_skip();
+
+	EXPECT_EQ(KVM_COALESCED_MMIO_PAGE_OFFSET,
+		  ioctl(sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_COALESCED_MMIO));
+	EXPECT_LE((int)((KVM_COALESCED_MMIO_PAGE_OFFSET + 1) * PAGE_SIZE),
+		  ioctl(sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0));
+	close(sys_fd);
+}
+
+/* A byte, a dword, a qword, then three REP STOSL dwords into the zone. */
+static void guest_zone_writes(void)
+{
+	uint64_t dst = ZONE_GPA + 0x20, count = 3;
+	uint32_t v;
+
+	*(volatile uint8_t *)ZONE_GPA = 0x11;
+	*(volatile uint32_t *)(ZONE_GPA + 4) = 0x22334455;
+	*(volatile uint64_t *)(ZONE_GPA + 8) = 0x66778899aabbccddULL;
+	asm volatile("rep stosl" : "+D"(dst), "+c"(count) : "a"(0xa5a5a5a5)
+		     : "memory");
+	GUEST_SYNC(0);
+	v = *(volatile uint32_t *)(ZONE_GPA + 4);
+	GUEST_SYNC(v);
+	*(volatile uint32_t *)(ZONE_GPA + 4) = 1;
+	GUEST_DONE();
+}
+
+static void expect_entry(struct __test_metadata *_metadata,
+			 struct kvm_coalesced_mmio_ring *ring, unsigned int i,
+			 uint64_t gpa, uint32_t len, uint64_t data)
+{
+	struct kvm_coalesced_mmio *e = &ring->coalesced_mmio[i];
+	uint64_t got = 0;
+
+	memcpy(&got, e->data, len);
+	EXPECT_EQ(gpa, e->phys_addr);
+	EXPECT_EQ(len, e->len);
+	EXPECT_EQ(data, got);
+}
+
+TEST(writes_to_a_coalesced_zone_go_to_the_ring_reads_exit)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_zone_writes);
+	struct kvm_coalesced_mmio_ring *ring = ring_of(vcpu);
+	unsigned int i;
+
+	zone_ioctl(vm, KVM_REGISTER_COALESCED_MMIO, ZONE_GPA, ZONE_SIZE);
+	vcpu_expect_sync(vcpu, 0);
+	EXPECT_EQ(0, ring->first);
+	ASSERT_EQ(6, ring->last);
+	expect_entry(_metadata, ring, 0, ZONE_GPA, 1, 0x11);
+	expect_entry(_metadata, ring, 1, ZONE_GPA + 4, 4, 0x22334455);
+	expect_entry(_metadata, ring, 2, ZONE_GPA + 8, 8, 0x66778899aabbccddULL);
+	for (i = 0; i < 3; i++)
+		expect_entry(_metadata, ring, 3 + i, ZONE_GPA + 0x20 + 4 * i, 4,
+			     0xa5a5a5a5);
+	ring->first = ring->last;
+	vcpu_run(vcpu);
+	expect_mmio(_metadata, vcpu, ZONE_GPA + 4, 4, false);
+	memcpy(vcpu->run->mmio.data, "\x78\x56\x34\x12", 4);
+	vcpu_expect_sync(vcpu, 0x12345678);
+	/* Unregistering any range inside the zone removes it. */
+	zone_ioctl(vm, KVM_UNREGISTER_COALESCED_MMIO, ZONE_GPA + 4, 4);
+	vcpu_run(vcpu);
+	expect_mmio(_metadata, vcpu, ZONE_GPA + 4, 4, true);
+	vcpu_expect_done(vcpu);
+	EXPECT_EQ(6, ring->last);
+	kvm_vm_free(vm);
+}
+
+/* More than the ring holds (170 entries of 24 bytes). */
+#define RING_WRITES	200
+
+static void guest_fill_ring(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < RING_WRITES; i++)
+		*(volatile uint32_t *)(ZONE_GPA + 4 * i) = i;
+	GUEST_DONE();
+}
+
+TEST(a_full_ring_falls_back_to_an_exit_and_wraps_after_draining)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_fill_ring);
+	struct kvm_coalesced_mmio_ring *ring = ring_of(vcpu);
+	unsigned int max = KVM_COALESCED_MMIO_MAX, i, at;
+	uint32_t data;
+
+	zone_ioctl(vm, KVM_REGISTER_COALESCED_MMIO, ZONE_GPA, ZONE_SIZE);
+	/* One slot stays free: max - 1 writes fit, the next one exits. */
+	vcpu_run(vcpu);
+	expect_mmio(_metadata, vcpu, ZONE_GPA + 4 * (max - 1), 4, true);
+	memcpy(&data, vcpu->run->mmio.data, 4);
+	EXPECT_EQ(max - 1, data);
+	EXPECT_EQ(max - 1, ring->last);
+	for (i = 0; i < max - 1; i++)
+		expect_entry(_metadata, ring, i, ZONE_GPA + 4 * i, 4, i);
+	ring->first = ring->last;
+	vcpu_expect_done(vcpu);
+	for (i = max; i < RING_WRITES; i++) {
+		at = (i - 1) % max;
+		expect_entry(_metadata, ring, at, ZONE_GPA + 4 * i, 4, i);
+	}
+	EXPECT_EQ((RING_WRITES - 1) % max, ring->last);
 	kvm_vm_free(vm);
 }
 
