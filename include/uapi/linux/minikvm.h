@@ -13,12 +13,14 @@
  *   system fd  KVM_GET_API_VERSION, KVM_CREATE_VM (type 0),
  *              KVM_CHECK_EXTENSION, KVM_GET_VCPU_MMAP_SIZE
  *   VM fd      KVM_CHECK_EXTENSION, KVM_SET_USER_MEMORY_REGION (flags 0),
- *              KVM_CREATE_VCPU
- *   vCPU fd    mmap (page 0: struct kvm_run, page 1: PIO data),
- *              KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS,
- *              KVM_SET_SREGS
+ *              KVM_CREATE_VCPU, KVM_REGISTER_COALESCED_MMIO,
+ *              KVM_UNREGISTER_COALESCED_MMIO
+ *   vCPU fd    mmap (page 0: struct kvm_run, page 1: PIO data, page 2:
+ *              the coalesced MMIO ring), KVM_RUN, KVM_GET_REGS,
+ *              KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS
  *   exits      KVM_EXIT_IO (IN/OUT of 1, 2, 4 bytes; string I/O ends in
- *              KVM_EXIT_INTERNAL_ERROR), KVM_EXIT_HLT, KVM_EXIT_SHUTDOWN,
+ *              KVM_EXIT_INTERNAL_ERROR), KVM_EXIT_MMIO (emulated
+ *              instructions on MMIO), KVM_EXIT_HLT, KVM_EXIT_SHUTDOWN,
  *              KVM_EXIT_FAIL_ENTRY, KVM_EXIT_INTERNAL_ERROR, KVM_EXIT_INTR
  *
  * Any other ioctl fails with ENOTTY; KVM_CHECK_EXTENSION reports only the
