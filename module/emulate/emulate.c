@@ -336,6 +336,12 @@ static struct emul_ctxt *begin_emulation(struct minikvm_vcpu *vcpu)
 	return c;
 }
 
+/* 5-level paging is not walked (no guest CPUID can offer it yet). */
+static bool is_supported_paging(const struct emul_ctxt *c)
+{
+	return !(c->cpu.sregs.cr4 & X86_CR4_LA57);
+}
+
 /* Was the exit taken while the CPU delivered an event (IDT, stack)? */
 static bool in_event_delivery(struct minikvm_vcpu *vcpu)
 {
@@ -368,7 +374,8 @@ int minikvm_emulate_mmio_fault(struct minikvm_vcpu *vcpu, gpa_t gpa,
 	if (MINIKVM_BUG_ON(!em || em->io_state != EMUL_IO_NONE, vcpu->vm))
 		return -EIO;
 	c = begin_emulation(vcpu);
-	if ((error_code & MINIKVM_NPF_GUEST_PAGE) || in_event_delivery(vcpu))
+	if ((error_code & MINIKVM_NPF_GUEST_PAGE) || in_event_delivery(vcpu) ||
+	    !is_supported_paging(c))
 		return emulation_failure(vcpu, em);
 	em->fault_gpa = gpa;
 	em->has_fault_gpa = true;
@@ -420,7 +427,8 @@ int minikvm_emulate_complete_mmio(struct minikvm_vcpu *vcpu)
  * For CPUs without NRIPS.  A failure to fetch or decode is reported as KVM
  * reports it: KVM_EXIT_INTERNAL_ERROR with the bytes, nothing injected.
  *
- * Return: MINIKVM_EXIT_RESUME or MINIKVM_EXIT_USERSPACE.
+ * Return: MINIKVM_EXIT_RESUME, MINIKVM_EXIT_USERSPACE, or -EIO for a
+ * broken invariant.
  */
 int minikvm_emulate_skip_instruction(struct minikvm_vcpu *vcpu,
 				     unsigned int min_len)
@@ -432,7 +440,7 @@ int minikvm_emulate_skip_instruction(struct minikvm_vcpu *vcpu,
 	if (MINIKVM_BUG_ON(!em || em->io_state != EMUL_IO_NONE, vcpu->vm))
 		return -EIO;
 	c = begin_emulation(vcpu);
-	r = fetch_and_decode(c);
+	r = is_supported_paging(c) ? fetch_and_decode(c) : EMUL_UNHANDLEABLE;
 	if (r || em->insn.len < min_len) {
 		fill_failure_exit(vcpu, em->fetched, em->nr_fetched);
 		emulator_reset(em);

@@ -3,7 +3,8 @@
  * Fuzzing the instruction emulator from a guest: random instruction bytes
  * run with every register pointing at MMIO, so that whatever the CPU
  * accepts and accesses memory with is handed to the emulator.  The only
- * acceptable outcomes are clean ones: MMIO, I/O, HLT and SHUTDOWN exits,
+ * acceptable outcomes are clean ones: MMIO, I/O, HLT, SHUTDOWN and
+ * FAIL_ENTRY (random code can reach a state VMRUN refuses) exits,
  * or a well-formed KVM_EXIT_INTERNAL_ERROR (KVM_INTERNAL_ERROR_EMULATION).
  * The host kernel log must stay clean (tools/lane-a checks it).
  *
@@ -39,6 +40,7 @@ struct fuzz_stats {
 	unsigned long io_exits;
 	unsigned long hlt;
 	unsigned long shutdown;
+	unsigned long fail_entry;
 	unsigned long emulation_failures;
 	unsigned long other_internal;
 	unsigned long bytes_changed;
@@ -352,6 +354,10 @@ static bool run_iteration(struct __test_metadata *_metadata, struct fuzz *f)
 		case KVM_EXIT_SHUTDOWN:
 			f->st.shutdown++;
 			return true;
+		case KVM_EXIT_FAIL_ENTRY:
+			/* Random code can leave a state VMRUN refuses. */
+			f->st.fail_entry++;
+			return true;
 		case KVM_EXIT_INTERNAL_ERROR:
 			if (failure_is_clean(f))
 				return true;
@@ -418,10 +424,11 @@ static void stop_alarm(void)
 
 static void print_stats(const struct fuzz_stats *st, double secs)
 {
-	ksft_print_msg("%lu iterations in %.1f s: %lu MMIO exits, %lu I/O, %lu HLT, %lu SHUTDOWN, %lu emulation failures (%lu with code changed since), %lu other internal errors, %lu timeouts\n",
+	ksft_print_msg("%lu iterations in %.1f s: %lu MMIO exits, %lu I/O, %lu HLT, %lu SHUTDOWN, %lu FAIL_ENTRY, %lu emulation failures (%lu with code changed since), %lu other internal errors, %lu timeouts\n",
 		       st->iterations, secs, st->mmio_exits, st->io_exits,
-		       st->hlt, st->shutdown, st->emulation_failures,
-		       st->bytes_changed, st->other_internal, st->timeouts);
+		       st->hlt, st->shutdown, st->fail_entry,
+		       st->emulation_failures, st->bytes_changed,
+		       st->other_internal, st->timeouts);
 }
 
 static double elapsed(uint64_t start)
