@@ -409,6 +409,113 @@ TEST(instruction_across_remapped_pages_is_fetched_through_the_page_tables)
 }
 
 /* ------------------------------------------------------------------ */
+/* The guest's segmentation rules, checked by the emulator             */
+
+#include "emu_env.h"
+
+#define SEG_STACK	0x50000		/* ESP: RAM, for the exception frame */
+
+struct seg_case {
+	const char *what;
+	const char *code;
+	unsigned int len;
+	uint8_t seg_type;	/* DS's (ES's for MOVS) type */
+	uint32_t limit;
+	bool unusable;
+	uint32_t ebx;
+	unsigned int vector;
+	const char *trace;	/* MMIO exits before the fault */
+};
+
+static void check_seg_fault(struct __test_metadata *_metadata,
+			    const struct seg_case *c)
+{
+	struct emu_vm *e = emu_vm_create(EMU_PROT32);
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	uint32_t err;
+	char why[256];
+
+	emu_set_sregs(e, false);
+	emu_install_idt32(e);
+	vcpu_sregs_get(e->vcpu, &s);
+	s.cs.selector = 0x8;
+	s.ds = s.es = s.ss = s.fs = s.gs = s.cs;
+	s.ds.type = s.es.type = s.ss.type = 3;
+	s.ds.selector = s.es.selector = s.ss.selector = 0x10;
+	s.cs.base = s.ds.base = s.es.base = s.ss.base = 0;
+	/* The segment under test: DS, or for MOVS the destination's ES. */
+	if (c->code[0] == '\xa5') {
+		s.es.type = c->seg_type;
+		s.es.limit = c->limit;
+		s.es.g = 0;
+	} else if (c->code[0] == '\x8b' && c->code[1] == '\x45') {
+		s.ss.limit = c->limit;	/* mov (%ebp): SS */
+		s.ss.g = 0;
+	} else {
+		s.ds.type = c->seg_type;
+		s.ds.limit = c->limit;
+		s.ds.g = 0;
+		s.ds.present = !c->unusable;
+		s.ds.unusable = c->unusable;
+	}
+	vcpu_sregs_set(e->vcpu, &s);
+	emu_load_code(e, c->code, c->len);
+	memset(&r, 0, sizeof(r));
+	r.rbx = r.rbp = r.rsi = c->ebx;
+	r.rdi = c->ebx + 0x100;
+	r.rsp = SEG_STACK;
+	r.rflags = 0x2;
+	r.rip = EMU_CODE_GPA;
+	vcpu_regs_set(e->vcpu, &r);
+
+	e->nr_exits = 0;
+	for (;;) {
+		vcpu_run(e->vcpu);
+		if (e->vcpu->run->exit_reason != KVM_EXIT_MMIO ||
+		    !emu_serve_mmio(e))
+			break;
+	}
+	emu_describe_exit(e, why, sizeof(why));
+	ASSERT_EQ(KVM_EXIT_IO, e->vcpu->run->exit_reason)
+		TH_LOG("%s: %s", c->what, why);
+	EXPECT_EQ(EMU_EXC_PORT, e->vcpu->run->io.port);
+	EXPECT_EQ(c->vector, *(uint8_t *)vcpu_io_data(e->vcpu))
+		TH_LOG("%s", c->what);
+	/* The frame: error code, EIP, CS, EFLAGS below the old ESP. */
+	memcpy(&err, e->mem + SEG_STACK - 16, 4);
+	EXPECT_EQ(0, err) TH_LOG("%s", c->what);
+	EXPECT_EQ(strlen(c->trace) ? 1 : 0, e->nr_exits) TH_LOG("%s", c->what);
+	emu_vm_free(e);
+}
+
+#define GP	13
+#define SS	12
+
+/* 0x90000 and up is MMIO; each access crosses or misses the limit. */
+static const struct seg_case seg_cases[] = {
+	{ "read across DS's limit", "\x8b\x03", 2, 3, 0x9ffff, false,
+	  0x9fffe, GP, "" },
+	{ "read across SS's limit (EBP base)", "\x8b\x45\x00", 3, 3, 0x9ffff,
+	  false, 0x9fffe, SS, "" },
+	{ "write to a read-only data segment", "\x89\x03", 2, 1, 0xfffff,
+	  false, 0x90000, GP, "" },
+	{ "expand-down: below the limit is out", "\x8b\x03", 2, 7, 0x9ffff,
+	  false, 0x90000, GP, "" },
+	{ "DS unusable", "\x8b\x03", 2, 3, 0xfffff, true, 0x90000, GP, "" },
+	{ "MOVS: the read exits, then ES's limit faults", "\xa5", 1, 3,
+	  0x90000, false, 0x90000, GP, "r4" },
+};
+
+TEST(segment_checks_raise_gp_and_ss_before_any_exit)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(seg_cases); i++)
+		check_seg_fault(_metadata, &seg_cases[i]);
+}
+
+/* ------------------------------------------------------------------ */
 /* Coalesced MMIO                                                      */
 
 #define ZONE_GPA	(MMIO_GPA + 0x10000)

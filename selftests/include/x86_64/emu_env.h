@@ -88,6 +88,15 @@ int emu_run_to_hlt(struct emu_vm *e);
 /* Handle one KVM_EXIT_MMIO of the window; false if it is outside it. */
 bool emu_serve_mmio(struct emu_vm *e);
 
+/*
+ * 32-bit protected mode only: a GDT (0x08 flat code, 0x10 flat data) and
+ * an IDT whose 32 exception stubs do "out %al, $EMU_EXC_PORT" with the
+ * vector in AL, then HLT.  The exception frame (error code first, where
+ * there is one) is on the stack the guest had.
+ */
+#define EMU_EXC_PORT	0x80
+void emu_install_idt32(struct emu_vm *e);
+
 /* Describe the last exit for a failure message. */
 void emu_describe_exit(struct emu_vm *e, char *buf, size_t size);
 

@@ -8,6 +8,7 @@
  *   0x06000  2-level paging: PD, then PT (identity, 4 MiB)
  *   0x08000  PAE: PDPT, then PD (identity, 2 MiB pages)
  *   0x0a000  64-bit tables, window on MMIO: PML4, PDPT, PD, PT
+ *   0x0e000  32-bit GDT, IDT and exception stubs (emu_install_idt32())
  *   0x60000  scratch RAM
  *   0x70000  the window on RAM (64 KiB)
  * and 0x90000-0x9ffff, outside every memslot, the window on MMIO.
@@ -25,6 +26,9 @@
 #define PDPT_PAE	0x8000ULL
 #define PD_PAE		0x9000ULL
 #define PTE_P_W		(PTE_PRESENT | PTE_WRITABLE)
+#define GDT32		0xe000ULL
+#define IDT32		0xe100ULL
+#define STUBS32		0xe400ULL
 
 unsigned int emu_code_bytes(enum emu_mode mode)
 {
@@ -198,6 +202,37 @@ int emu_run_to_hlt(struct emu_vm *e)
 		    !emu_serve_mmio(e) || e->nr_exits > EMU_MAX_EXITS)
 			return -1;
 	}
+}
+
+void emu_install_idt32(struct emu_vm *e)
+{
+	uint64_t *gdt = table(e, GDT32), *idt = table(e, IDT32);
+	struct kvm_sregs s;
+	unsigned int v;
+
+	gdt[0] = 0;
+	gdt[1] = 0x00cf9b000000ffffULL;	/* 0x08: code, 32-bit, flat */
+	gdt[2] = 0x00cf93000000ffffULL;	/* 0x10: data, flat */
+	for (v = 0; v < 32; v++) {
+		uint64_t stub = STUBS32 + v * 8;
+		uint8_t *code = e->mem + stub;
+
+		/* mov $v, %al; out %al, $EMU_EXC_PORT; hlt */
+		code[0] = 0xb0;
+		code[1] = v;
+		code[2] = 0xe6;
+		code[3] = EMU_EXC_PORT;
+		code[4] = 0xf4;
+		/* A 32-bit interrupt gate to 0x08:stub. */
+		idt[v] = (stub & 0xffff) | 0x8ULL << 16 | 0x8eULL << 40 |
+			 (stub >> 16) << 48;
+	}
+	vcpu_sregs_get(e->vcpu, &s);
+	s.gdt.base = GDT32;
+	s.gdt.limit = 3 * 8 - 1;
+	s.idt.base = IDT32;
+	s.idt.limit = 32 * 8 - 1;
+	vcpu_sregs_set(e->vcpu, &s);
 }
 
 void emu_describe_exit(struct emu_vm *e, char *buf, size_t size)
