@@ -11,6 +11,8 @@ namespace vmm {
 namespace {
 
 constexpr uint64_t kRflagsIf = 1u << 9;
+// On KVM, a vCPU halted with IF set is always ready for injection (HLT ends the STI shadow).
+constexpr unsigned kMaxStuckHalts = 3;
 
 }  // namespace
 
@@ -48,6 +50,7 @@ bool VcpuRunner::InjectInterrupts() {
     return true;
   }
   if (run->ready_for_interrupt_injection && run->if_flag) {
+    stuck_halts_ = 0;
     Status s = vcpu_->Interrupt(intr->Acknowledge());
     if (!s.ok()) {
       int err = s.error().code();
@@ -99,6 +102,12 @@ bool VcpuRunner::HandleHalt() {
     LogInfo("vCPU %lu halted with interrupts %s", vcpu_->id(),
             interrupts_enabled ? "enabled but no interrupt controller" : "disabled");
     env_.control->RequestStop(StopReason::kHalted, 0);
+    return false;
+  }
+  if (intr->Pending() && !run->ready_for_interrupt_injection && ++stuck_halts_ >= kMaxStuckHalts) {
+    Fail(StopReason::kUnsupported,
+         "an interrupt is pending and the guest halted with interrupts enabled, but the device "
+         "never reports ready_for_interrupt_injection: it does not support KVM_INTERRUPT");
     return false;
   }
   waker_->WaitUntil([this, intr] { return stopping() || intr->Pending(); });

@@ -54,6 +54,9 @@ class VcpuRunner final {
   KvmVcpu* const vcpu_;
   VcpuWaker* const waker_;
   const Env env_;
+  // HLT exits in a row with IF set and an interrupt pending but no injection possible: a
+  // device that never opens the interrupt window (does not implement KVM_INTERRUPT).
+  unsigned stuck_halts_ = 0;
 };
 
 }  // namespace vmm
