@@ -22,10 +22,12 @@ int main(int argc, char** argv) {
   vmm::SetVerbose(options->verbose);
   auto machine = vmm::Machine::Create(*options);
   if (!machine.ok()) {
-    vmm::LogError("%s", machine.error().Describe().c_str());
-    return vmm::ExitStatusFor(machine.error().code() == ENOTSUP ? vmm::StopReason::kUnsupported
-                                                                : vmm::StopReason::kSetupError,
-                              0);
+    // ENOTSUP: the device lacks a feature; the message says which (no strerror needed).
+    bool unsupported = machine.error().code() == ENOTSUP;
+    vmm::LogError(
+        "%s", unsupported ? machine.error().what().c_str() : machine.error().Describe().c_str());
+    return vmm::ExitStatusFor(
+        unsupported ? vmm::StopReason::kUnsupported : vmm::StopReason::kSetupError, 0);
   }
   vmm::RawTerminal terminal;
   return (*machine)->Run(terminal.active());
