@@ -12,18 +12,43 @@ namespace vmm {
 namespace {
 
 constexpr size_t kInputBuffer = 4096;
+constexpr size_t kOutputBuffer = 4096;
 constexpr uint64_t kRetryNs = 2'000'000;
+constexpr uint64_t kFlushDelayNs = 2'000'000;
 
 }  // namespace
 
-Console::Console(const Clock* clock, MachineControl* control, std::string marker)
-    : clock_(clock), control_(control), marker_(std::move(marker)) {}
+Console::Console(const Clock* clock, MachineControl* control, EventLoop* loop, std::string marker)
+    : clock_(clock), control_(control), marker_(std::move(marker)), loop_(loop) {
+  flush_timer_ = loop_->CreateTimer([this] { Flush(); });
+}
 
 void Console::Write(std::span<const uint8_t> bytes) {
   MutexLock lock(mu_);
+  WatchMarker(bytes);
+  out_.append(bytes.begin(), bytes.end());
+  bool newline = false;
+  for (uint8_t b : bytes) {
+    newline = newline || b == '\n';
+  }
+  if (newline || out_.size() >= kOutputBuffer) {
+    FlushLocked();
+  } else if (!flush_armed_) {
+    flush_armed_ = true;
+    flush_timer_->ArmAt(clock_->NowNs() + kFlushDelayNs);
+  }
+}
+
+void Console::Flush() {
+  MutexLock lock(mu_);
+  FlushLocked();
+}
+
+void Console::FlushLocked() {
+  flush_armed_ = false;
   size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = write(STDOUT_FILENO, bytes.data() + done, bytes.size() - done);
+  while (done < out_.size()) {
+    ssize_t n = write(STDOUT_FILENO, out_.data() + done, out_.size() - done);
     if (n < 0 && errno == EINTR) {
       continue;
     }
@@ -32,6 +57,10 @@ void Console::Write(std::span<const uint8_t> bytes) {
     }
     done += static_cast<size_t>(n);
   }
+  out_.clear();
+}
+
+void Console::WatchMarker(std::span<const uint8_t> bytes) {
   if (marker_.empty() || marker_ns_.load() != 0) {
     return;
   }
@@ -51,19 +80,18 @@ void Console::Write(std::span<const uint8_t> bytes) {
   }
 }
 
-Status Console::StartInput(EventLoop* loop, ConsoleReceiver* receiver, bool raw_terminal) {
+Status Console::StartInput(ConsoleReceiver* receiver, bool raw_terminal) {
   if (receiver == nullptr) {
     return Ok();
   }
-  loop_ = loop;
   receiver_ = receiver;
   raw_terminal_ = raw_terminal;
   int flags = fcntl(STDIN_FILENO, F_GETFL);
   if (flags < 0) {
     return Ok();  // no stdin at all
   }
-  retry_ = loop->CreateTimer([this] { Drain(); });
-  Status s = loop->AddReader(STDIN_FILENO, [this] { OnStdin(); });
+  retry_ = loop_->CreateTimer([this] { Drain(); });
+  Status s = loop_->AddReader(STDIN_FILENO, [this] { OnStdin(); });
   if (!s.ok()) {
     // A regular file or /dev/null cannot be polled: there is no interactive input.
     if (s.error().code() == EPERM) {

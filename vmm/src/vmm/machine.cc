@@ -140,7 +140,7 @@ Status Machine::CreateVcpus() {
 }
 
 Status Machine::CreateDevices() {
-  console_ = std::make_unique<Console>(&clock_, this, options_.marker);
+  console_ = std::make_unique<Console>(&clock_, this, loop_.get(), options_.marker);
   DeviceContext context{pio_,  mmio_,     *irq_chip_, clock_,          *loop_,
                         *this, *console_, nullptr,    kernel_irqchip_, memory_->size()};
   VMM_TRY(DeviceRegistry::CreateAll(context, devices_));
@@ -301,7 +301,7 @@ int Machine::Run(bool raw_terminal) {
 
   Status s = StartSignals();
   if (s.ok()) {
-    s = console_->StartInput(loop_.get(), console_receiver_, raw_terminal);
+    s = console_->StartInput(console_receiver_, raw_terminal);
   }
   if (!s.ok()) {
     LogError("%s", s.error().Describe().c_str());
@@ -341,6 +341,7 @@ int Machine::Run(bool raw_terminal) {
   for (auto& t : threads) {
     t.join();
   }
+  console_->Flush();
 
   MutexLock lock(stop_mu_);
   if (!options_.marker.empty()) {
