@@ -13,12 +13,15 @@
 #include <vector>
 
 #include "src/machine/clock.h"
-#include "src/machine/console_port.h"
+#include "src/machine/console_output.h"
+#include "src/machine/console_receiver.h"
 #include "src/machine/external_interrupt.h"
+#include "src/machine/interrupt_notifier.h"
 #include "src/machine/io_handler.h"
 #include "src/machine/irq_chip.h"
 #include "src/machine/machine_control.h"
 #include "src/machine/timer.h"
+#include "src/machine/timer_factory.h"
 
 namespace vmm::testing {
 

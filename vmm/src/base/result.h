@@ -1,34 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-// Errors as values: Error (an errno plus what failed) and Result<T> (a T or an Error).
+// Errors as values: Result<T> is a T or an Error (src/base/error.h).
 // The VMM is built with -fno-exceptions; every fallible function returns one of these, and
 // [[nodiscard]] makes ignoring one a compile error under -Werror.
 #ifndef VMM_SRC_BASE_RESULT_H_
 #define VMM_SRC_BASE_RESULT_H_
 
-#include <cerrno>
-#include <string>
 #include <utility>
 #include <variant>
 
+#include "src/base/error.h"
+
 namespace vmm {
-
-// What went wrong: an errno value (0 if none applies) and a message naming the operation.
-class [[nodiscard]] Error final {
- public:
-  Error(int code, std::string what) : code_(code), what_(std::move(what)) {}
-
-  // The current errno, e.g. right after a failed system call: Error::FromErrno("open /dev/kvm").
-  static Error FromErrno(std::string what) { return Error(errno, std::move(what)); }
-
-  int code() const { return code_; }
-  const std::string& what() const { return what_; }
-  // "what: strerror(code)", or just "what" when code is 0.
-  std::string Describe() const;
-
- private:
-  int code_;
-  std::string what_;
-};
 
 // A T or an Error. Check ok() before value(); value() on an error aborts (a bug, not an error).
 template <typename T>

@@ -25,6 +25,7 @@
 #include "src/machine/io_handler.h"
 #include "src/machine/irq_chip.h"
 #include "src/machine/timer.h"
+#include "src/machine/timer_factory.h"
 
 namespace vmm {
 

@@ -13,6 +13,7 @@
 #include "src/base/result.h"
 #include "src/devices/i8259.h"
 #include "src/machine/external_interrupt.h"
+#include "src/machine/interrupt_notifier.h"
 #include "src/machine/io_bus.h"
 #include "src/machine/io_handler.h"
 #include "src/machine/irq_chip.h"

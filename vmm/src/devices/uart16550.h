@@ -19,7 +19,8 @@
 
 #include "src/base/mutex.h"
 #include "src/base/result.h"
-#include "src/machine/console_port.h"
+#include "src/machine/console_output.h"
+#include "src/machine/console_receiver.h"
 #include "src/machine/io_bus.h"
 #include "src/machine/io_handler.h"
 #include "src/machine/irq_chip.h"

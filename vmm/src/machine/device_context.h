@@ -8,11 +8,13 @@
 #include <cstdint>
 
 #include "src/machine/clock.h"
-#include "src/machine/console_port.h"
+#include "src/machine/console_output.h"
+#include "src/machine/console_receiver.h"
 #include "src/machine/io_bus.h"
 #include "src/machine/irq_chip.h"
 #include "src/machine/machine_control.h"
 #include "src/machine/timer.h"
+#include "src/machine/timer_factory.h"
 
 namespace vmm {
 

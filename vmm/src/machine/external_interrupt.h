@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 // ExternalInterrupt: the INTR line into the boot vCPU and its acknowledge cycle, as the
 // userspace interrupt controller (PicPair) provides them to the vCPU loop, which injects the
-// acknowledged vector with KVM_INTERRUPT. InterruptNotifier is how the controller tells the
-// vCPU that INTR went up (it wakes a halted vCPU and kicks a running one out of KVM_RUN).
+// acknowledged vector with KVM_INTERRUPT (the controller signals INTR through an
+// InterruptNotifier).
 //
-// Threading: Pending() and Acknowledge() are called from the boot vCPU's thread; Notify() from
-// any thread, with the controller's lock held: it must only take leaf locks.
+// Threading: Pending() and Acknowledge() are called from the boot vCPU's thread.
 #ifndef VMM_SRC_MACHINE_EXTERNAL_INTERRUPT_H_
 #define VMM_SRC_MACHINE_EXTERNAL_INTERRUPT_H_
 
@@ -20,12 +19,6 @@ class ExternalInterrupt {
   virtual bool Pending() = 0;
   // The INTA cycle: the vector to deliver (a spurious vector if the request went away).
   virtual uint8_t Acknowledge() = 0;
-};
-
-class InterruptNotifier {
- public:
-  virtual ~InterruptNotifier() = default;
-  virtual void Notify() = 0;
 };
 
 }  // namespace vmm

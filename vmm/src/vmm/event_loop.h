@@ -16,6 +16,7 @@
 #include "src/base/result.h"
 #include "src/base/unique_fd.h"
 #include "src/machine/timer.h"
+#include "src/machine/timer_factory.h"
 
 namespace vmm {
 

@@ -286,7 +286,7 @@ Status Machine::StartSignals() {
   });
 }
 
-int Machine::Run(bool raw_terminal) {
+Status Machine::StartHostInputs(bool raw_terminal) {
   // The main thread (and every vCPU thread, which inherits the mask) takes the termination
   // signals through the signalfd; vCPU threads unblock only the kick signal.
   sigset_t blocked;
@@ -299,14 +299,8 @@ int Machine::Run(bool raw_terminal) {
   signal(SIGPIPE, SIG_IGN);
   VcpuWaker::InstallKickHandler();
 
-  Status s = StartSignals();
-  if (s.ok()) {
-    s = console_->StartInput(console_receiver_, raw_terminal);
-  }
-  if (!s.ok()) {
-    LogError("%s", s.error().Describe().c_str());
-    return ExitStatusFor(StopReason::kSetupError, 0);
-  }
+  VMM_TRY(StartSignals());
+  VMM_TRY(console_->StartInput(console_receiver_, raw_terminal));
   if (options_.timeout_s != 0) {
     timeout_ = loop_->CreateTimer([this] {
       LogInfo("timeout after %u s", options_.timeout_s);
@@ -314,16 +308,19 @@ int Machine::Run(bool raw_terminal) {
     });
     timeout_->ArmAt(clock_.NowNs() + uint64_t{options_.timeout_s} * 1'000'000'000);
   }
+  return Ok();
+}
 
+std::vector<std::thread> Machine::StartVcpus() {
   std::vector<std::thread> threads;
-  std::vector<std::unique_ptr<VcpuRunner>> runners;
   for (size_t i = 0; i < vcpus_.size(); i++) {
+    // The userspace PIC's INTR goes to the boot vCPU, which also times the marker.
     VcpuRunner::Env env{&pio_, &mmio_, this, &stopping_, i == 0 ? pic_.get() : nullptr, {}};
     if (i == 0) {
       env.on_first_run = [this] { console_->SetStartTime(clock_.NowNs()); };
     }
-    runners.push_back(std::make_unique<VcpuRunner>(vcpus_[i].get(), wakers_[i].get(), env));
-    VcpuRunner* runner = runners.back().get();
+    runners_.push_back(std::make_unique<VcpuRunner>(vcpus_[i].get(), wakers_[i].get(), env));
+    VcpuRunner* runner = runners_.back().get();
     threads.emplace_back([runner] {
       sigset_t kick;
       sigemptyset(&kick);
@@ -332,17 +329,10 @@ int Machine::Run(bool raw_terminal) {
       runner->Run();
     });
   }
+  return threads;
+}
 
-  Status loop_status = loop_->Run();
-  if (!loop_status.ok()) {
-    LogError("%s", loop_status.error().Describe().c_str());
-    RequestStop(StopReason::kSetupError, 0);
-  }
-  for (auto& t : threads) {
-    t.join();
-  }
-  console_->Flush();
-
+int Machine::Report() {
   MutexLock lock(stop_mu_);
   if (!options_.marker.empty()) {
     uint64_t ns = console_->MarkerTime();
@@ -360,6 +350,25 @@ int Machine::Run(bool raw_terminal) {
     LogInfo("guest stopped: %s (exit status %d)", StopReasonName(stop_reason_), status);
   }
   return status;
+}
+
+int Machine::Run(bool raw_terminal) {
+  Status s = StartHostInputs(raw_terminal);
+  if (!s.ok()) {
+    LogError("%s", s.error().Describe().c_str());
+    return ExitStatusFor(StopReason::kSetupError, 0);
+  }
+  std::vector<std::thread> threads = StartVcpus();
+  Status loop_status = loop_->Run();
+  if (!loop_status.ok()) {
+    LogError("%s", loop_status.error().Describe().c_str());
+    RequestStop(StopReason::kSetupError, 0);
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  console_->Flush();
+  return Report();
 }
 
 }  // namespace vmm

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "src/base/mutex.h"
@@ -32,6 +33,7 @@
 #include "src/vmm/kernel_irq_chip.h"
 #include "src/vmm/options.h"
 #include "src/vmm/real_clock.h"
+#include "src/vmm/vcpu_runner.h"
 #include "src/vmm/vcpu_waker.h"
 
 namespace vmm {
@@ -61,6 +63,10 @@ class Machine final : public MachineControl {
   std::string LinuxCmdline(const std::string& cmdline);
   Status SetUpCpuid(bool required);
   Status StartSignals();
+  Status StartHostInputs(bool raw_terminal);
+  std::vector<std::thread> StartVcpus();
+  // Logs how the guest ended; returns the exit status.
+  int Report() EXCLUDES(stop_mu_);
 
   const Options options_;
   RealClock clock_;
@@ -79,6 +85,7 @@ class Machine final : public MachineControl {
   std::unique_ptr<Console> console_;
   ConsoleReceiver* console_receiver_ = nullptr;
   std::vector<std::unique_ptr<IoHandler>> devices_;
+  std::vector<std::unique_ptr<VcpuRunner>> runners_;
   std::unique_ptr<Timer> timeout_;
   UniqueFd signal_fd_;
 

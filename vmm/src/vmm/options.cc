@@ -73,27 +73,66 @@ std::string Options::KernelCmdline() const {
   return c;
 }
 
+Status Options::Set(const std::string& name, const std::string& value) {
+  uint64_t n = 0;
+  if (name == "--kernel") {
+    kernel = value;
+  } else if (name == "--initrd") {
+    initrd = value;
+  } else if (name == "--cmdline") {
+    cmdline = value;
+  } else if (name == "--append") {
+    append += (append.empty() ? "" : " ") + value;
+  } else if (name == "--mem") {
+    if (!ParseUnsigned(value.c_str(), 1u << 20, &n) || n < 16) {
+      return Error(EINVAL, "--mem wants MiB, at least 16");
+    }
+    memory_mib = n;
+  } else if (name == "--cpus") {
+    if (!ParseUnsigned(value.c_str(), 254, &n) || n == 0) {
+      return Error(EINVAL, "--cpus wants 1..254");
+    }
+    cpus = static_cast<unsigned>(n);
+  } else if (name == "--device") {
+    device = value;
+  } else if (name == "--mmu") {
+    if (value != "tdp" && value != "shadow") {
+      return Error(EINVAL, "--mmu wants tdp or shadow");
+    }
+    mmu = value;
+  } else if (name == "--irqchip") {
+    return SetIrqchip(value);
+  } else if (name == "--marker") {
+    marker = value;
+  } else if (name == "--timeout") {
+    if (!ParseUnsigned(value.c_str(), 1u << 30, &n) || n == 0) {
+      return Error(EINVAL, "--timeout wants seconds");
+    }
+    timeout_s = static_cast<unsigned>(n);
+  } else {
+    return Error(EINVAL, "unknown option '" + name + "'");
+  }
+  return Ok();
+}
+
+Status Options::SetIrqchip(const std::string& value) {
+  if (value == "auto") {
+    irqchip = IrqchipMode::kAuto;
+  } else if (value == "kernel") {
+    irqchip = IrqchipMode::kKernel;
+  } else if (value == "user") {
+    irqchip = IrqchipMode::kUser;
+  } else {
+    return Error(EINVAL, "--irqchip wants auto, kernel or user");
+  }
+  return Ok();
+}
+
 Result<Options> Options::Parse(int argc, char** argv) {
   Options o;
   o.cmdline = kDefaultCmdline;
   for (int i = 1; i < argc; i++) {
     std::string arg = argv[i];
-    std::string value;
-    bool has_inline = false;
-    if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
-      value = arg.substr(arg.find('=') + 1);
-      arg = arg.substr(0, arg.find('='));
-      has_inline = true;
-    }
-    auto need = [&](const char* name) -> Result<std::string> {
-      if (has_inline) {
-        return value;
-      }
-      if (i + 1 >= argc) {
-        return Error(EINVAL, std::string(name) + " needs an argument");
-      }
-      return std::string(argv[++i]);
-    };
     if (arg == "-h" || arg == "--help") {
       o.help = true;
       return o;
@@ -102,64 +141,21 @@ Result<Options> Options::Parse(int argc, char** argv) {
       o.verbose = true;
       continue;
     }
-    static const char* const kWithValue[] = {"--kernel",  "--initrd", "--cmdline", "--append",
-                                             "--mem",     "--cpus",   "--device",  "--mmu",
-                                             "--irqchip", "--marker", "--timeout"};
-    bool known = false;
-    for (const char* k : kWithValue) {
-      known = known || arg == k;
+    if (arg.rfind("--", 0) != 0) {
+      return Error(EINVAL, "unexpected argument '" + arg + "'");
     }
-    if (!known) {
-      return Error(EINVAL, "unknown option '" + arg + "'");
+    // Every other option takes a value: --name VALUE or --name=VALUE.
+    std::string value;
+    size_t eq = arg.find('=');
+    if (eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg.resize(eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return Error(EINVAL, arg + " needs an argument");
     }
-    auto v = need(arg.c_str());
-    if (!v.ok()) {
-      return v.error();
-    }
-    uint64_t n = 0;
-    if (arg == "--kernel") {
-      o.kernel = *v;
-    } else if (arg == "--initrd") {
-      o.initrd = *v;
-    } else if (arg == "--cmdline") {
-      o.cmdline = *v;
-    } else if (arg == "--append") {
-      o.append += (o.append.empty() ? "" : " ") + *v;
-    } else if (arg == "--mem") {
-      if (!ParseUnsigned(v->c_str(), 1u << 20, &n) || n < 16) {
-        return Error(EINVAL, "--mem wants MiB, at least 16");
-      }
-      o.memory_mib = n;
-    } else if (arg == "--cpus") {
-      if (!ParseUnsigned(v->c_str(), 254, &n) || n == 0) {
-        return Error(EINVAL, "--cpus wants 1..254");
-      }
-      o.cpus = static_cast<unsigned>(n);
-    } else if (arg == "--device") {
-      o.device = *v;
-    } else if (arg == "--mmu") {
-      if (*v != "tdp" && *v != "shadow") {
-        return Error(EINVAL, "--mmu wants tdp or shadow");
-      }
-      o.mmu = *v;
-    } else if (arg == "--irqchip") {
-      if (*v == "auto") {
-        o.irqchip = IrqchipMode::kAuto;
-      } else if (*v == "kernel") {
-        o.irqchip = IrqchipMode::kKernel;
-      } else if (*v == "user") {
-        o.irqchip = IrqchipMode::kUser;
-      } else {
-        return Error(EINVAL, "--irqchip wants auto, kernel or user");
-      }
-    } else if (arg == "--marker") {
-      o.marker = *v;
-    } else if (arg == "--timeout") {
-      if (!ParseUnsigned(v->c_str(), 1u << 30, &n) || n == 0) {
-        return Error(EINVAL, "--timeout wants seconds");
-      }
-      o.timeout_s = static_cast<unsigned>(n);
-    }
+    VMM_TRY(o.Set(arg, value));
   }
   if (o.kernel.empty()) {
     return Error(EINVAL, "--kernel is required");

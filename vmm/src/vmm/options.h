@@ -36,6 +36,11 @@ struct Options {
   static const char* Usage();
   // The kernel command line: --cmdline (or the default) plus --append.
   std::string KernelCmdline() const;
+
+ private:
+  // One option with its value ("--mem", "512").
+  Status Set(const std::string& name, const std::string& value);
+  Status SetIrqchip(const std::string& value);
 };
 
 }  // namespace vmm

@@ -25,6 +25,7 @@
 #include "src/base/mutex.h"
 #include "src/kvm/kvm_vcpu.h"
 #include "src/machine/external_interrupt.h"
+#include "src/machine/interrupt_notifier.h"
 
 namespace vmm {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "src/base/result.h"
+#include "src/base/error.h"
 
 #include <cstring>
 
