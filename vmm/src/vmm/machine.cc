@@ -88,8 +88,7 @@ Status Machine::SetUpMemory() {
 }
 
 Status Machine::SetUpInterruptController() {
-  bool has_irqchip =
-      vm_->CheckExtension(KVM_CAP_IRQCHIP) > 0 && vm_->CheckExtension(KVM_CAP_PIT2) > 0;
+  bool has_irqchip = vm_->CheckExtension(KVM_CAP_IRQCHIP) > 0;
   switch (options_.irqchip) {
     case Options::IrqchipMode::kAuto:
       kernel_irqchip_ = has_irqchip;
@@ -97,7 +96,7 @@ Status Machine::SetUpInterruptController() {
     case Options::IrqchipMode::kKernel:
       if (!has_irqchip) {
         return Unsupported("--irqchip kernel: " + options_.device +
-                           " has no in-kernel irqchip (KVM_CAP_IRQCHIP, KVM_CAP_PIT2)");
+                           " has no in-kernel irqchip (KVM_CAP_IRQCHIP)");
       }
       kernel_irqchip_ = true;
       break;
@@ -113,7 +112,11 @@ Status Machine::SetUpInterruptController() {
   }
   if (kernel_irqchip_) {
     VMM_TRY(vm_->CreateIrqchip());
-    VMM_TRY(vm_->CreatePit2());
+    // The in-kernel PIT where there is one; else the userspace PIT drives GSI 0.
+    kernel_pit_ = vm_->CheckExtension(KVM_CAP_PIT2) > 0;
+    if (kernel_pit_) {
+      VMM_TRY(vm_->CreatePit2());
+    }
   }
   return Ok();
 }
@@ -141,8 +144,8 @@ Status Machine::CreateVcpus() {
 
 Status Machine::CreateDevices() {
   console_ = std::make_unique<Console>(&clock_, this, loop_.get(), options_.marker);
-  DeviceContext context{pio_,  mmio_,     *irq_chip_, clock_,          *loop_,
-                        *this, *console_, nullptr,    kernel_irqchip_, memory_->size()};
+  DeviceContext context{pio_,  mmio_,     *irq_chip_, clock_,      *loop_,
+                        *this, *console_, nullptr,    kernel_pit_, memory_->size()};
   VMM_TRY(DeviceRegistry::CreateAll(context, devices_));
   console_receiver_ = context.console_receiver;
   return Ok();
@@ -230,7 +233,9 @@ Status Machine::LoadGuest() {
   LogInfo("%s: %lu MiB, %u vCPU%s, %s, %s at %#lx", options_.device.c_str(),
           static_cast<unsigned long>(options_.memory_mib), options_.cpus,
           options_.cpus == 1 ? "" : "s",
-          kernel_irqchip_ ? "in-kernel irqchip" : "userspace PIC+PIT (KVM_INTERRUPT)",
+          !kernel_irqchip_ ? "userspace PIC+PIT (KVM_INTERRUPT)"
+          : kernel_pit_    ? "in-kernel irqchip"
+                           : "in-kernel irqchip, userspace PIT",
           KernelLoader::FormatName(loaded->format), static_cast<unsigned long>(loaded->entry));
   return Ok();
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // Machine: one guest, built from the Options: the device (/dev/minikvm or /dev/kvm), the VM
-// and its memory, the interrupt controller (in-kernel irqchip or the userspace PIC/PIT), the
+// and its memory, the interrupt controller (the in-kernel irqchip, with the in-kernel PIT if
+// the device has KVM_CAP_PIT2, else the userspace one; or the userspace PIC and PIT), the
 // registered devices, the loaded kernel and the vCPUs; then Run() drives it: one thread per
 // vCPU, the event loop (console input, signals, timers) on the calling thread, until something
 // asks it to stop (MachineControl). Run() returns the process exit status.
@@ -77,6 +78,7 @@ class Machine final : public MachineControl {
   IoBus pio_{"port I/O"};
   IoBus mmio_{"MMIO"};
   bool kernel_irqchip_ = false;
+  bool kernel_pit_ = false;
   std::vector<std::unique_ptr<KvmVcpu>> vcpus_;
   std::vector<std::unique_ptr<VcpuWaker>> wakers_;
   std::unique_ptr<PicPair> pic_;

@@ -43,7 +43,8 @@ Options:
   --irqchip auto|kernel|user
                        interrupt controller: in-kernel (KVM_CREATE_IRQCHIP + PIT) or the
                        userspace 8259 PIC pair + 8254 PIT with KVM_INTERRUPT; auto = kernel
-                       when the device has KVM_CAP_IRQCHIP and KVM_CAP_PIT2 (default auto)
+                       when the device has KVM_CAP_IRQCHIP (default auto); the PIT is the
+                       in-kernel one when the device also has KVM_CAP_PIT2
   --marker STR         report on stderr how long after the first KVM_RUN the guest printed STR
   --timeout SEC        stop the guest after SEC seconds (exit status 68)
   -v, --verbose        debug output (unclaimed port accesses, ...)
