@@ -267,10 +267,11 @@ static void expect_refcnt_at_baseline(struct __test_metadata *_metadata,
 
 #define EXPECT_ITERATIONS(done, wanted)                                      \
 	do {                                                                 \
-		if ((done) < (wanted))                                       \
+		int __done = (done); /* evaluate (run the loop) once */      \
+		if (__done < (wanted))                                       \
 			TH_LOG("time bound hit after %d of %d cycles",       \
-			       (done), (wanted));                            \
-		EXPECT_LE(MIN_ITERATIONS, (done));                           \
+			       __done, (wanted));                            \
+		EXPECT_LE(MIN_ITERATIONS, __done);                           \
 	} while (0)
 
 TEST_F_TIMEOUT(lifecycle, vm_fd_closed_before_vcpu_fds, CYCLE_TEST_TIMEOUT)
