@@ -263,6 +263,9 @@ FIXTURE_SETUP(failslab)
 	if (!module_text_range(module, &start, &end))
 		TH_LOG("no text of module %s in /proc/kallsyms: no stack filter",
 		       module);
+	else
+		TH_LOG("stack filter: %s text %#" PRIx64 "-%#" PRIx64, module,
+		       start, end);
 	setup_fault_attr("failslab", start, end);
 	if (!access(FAULT_DIR "/fail_page_alloc/probability", W_OK)) {
 		setup_fault_attr("fail_page_alloc", start, end);
@@ -290,9 +293,11 @@ FIXTURE_TEARDOWN(failslab)
 }
 
 /*
- * Run @op with its n-th allocation failing for n = 1, 2, ... until it makes
- * fewer than n allocations.  @op returns the ioctl's result (errno set on
- * failure) and must leave the VM usable for the next round.
+ * Rounds n = 1, 2, ...: the body arms fail-nth with n around one operation
+ * and sets @injected from fail_nth_disarm(); the loop ends after the first
+ * round whose operation made fewer than n candidate allocations, so every
+ * allocation site on the operation's path has failed once.  The body must
+ * leave the VM usable for the next round.
  */
 #define for_each_failing_allocation(self, n, injected)				\
 	for ((n) = 1, (injected) = true; (injected) && (n) <= MAX_SITES;	\
