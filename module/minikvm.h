@@ -213,8 +213,10 @@ struct minikvm_vcpu {
  * @bugged: set by MINIKVM_BUG_ON(); every later ioctl fails with -EIO.
  * @msr_filter: KVM_X86_SET_MSR_FILTER's filter, or NULL; RCU-protected.
  * @user_space_msr_mask: which failed guest MSR accesses exit to userspace.
+ * @mmio_bus_lock: serializes changes to @mmio_bus and the coalesced MMIO
+ *	zones; a leaf but for the allocations done under it.
  * @mmio_bus: the in-kernel MMIO devices (emulate/mmio_bus.h): read under
- *	RCU, replaced under @slots_lock.
+ *	RCU, replaced under @mmio_bus_lock.
  * @coalesced: the coalesced MMIO ring and zones (emulate/coalesced_mmio.c).
  * @exit_on_emulation_failure: KVM_CAP_EXIT_ON_EMULATION_FAILURE; written
  *	by KVM_ENABLE_CAP, read by the vCPUs with READ_ONCE().
@@ -239,6 +241,7 @@ struct minikvm_vm {
 	struct minikvm_msr_filter __rcu *msr_filter;	/* vm->lock to replace */
 	u32 user_space_msr_mask;	/* KVM_MSR_EXIT_REASON_*, vm->lock */
 	struct minikvm_vm_tsc tsc;
+	struct mutex mmio_bus_lock;	/* protects mmio_bus updates */
 	struct minikvm_mmio_bus __rcu *mmio_bus;
 	struct minikvm_coalesced_mmio *coalesced;
 	bool exit_on_emulation_failure;

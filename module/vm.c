@@ -302,6 +302,7 @@ static struct minikvm_vm *minikvm_vm_alloc(void)
 	mmgrab(vm->mm);
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
+	mutex_init(&vm->mmio_bus_lock);
 	xa_init(&vm->vcpus);
 	minikvm_mmu_init(vm);
 	if (minikvm_memslots_init(vm)) {

@@ -9,7 +9,8 @@
  * instead.  The entry is complete before ring->last moves past it (the
  * smp_wmb() pairs with userspace's read barrier after reading last).
  *
- * The zone list is protected by vm->slots_lock, the lock of the MMIO bus.
+ * The zone list is protected by vm->mmio_bus_lock, the lock of the MMIO bus
+ * (zones are devices on it).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,12 +27,12 @@
  * struct minikvm_coalesced_mmio - a VM's ring and zones.
  * @ring: the shared page.
  * @lock: serializes the vCPUs appending to @ring.
- * @zones: the registered zones (vm->slots_lock).
+ * @zones: the registered zones (vm->mmio_bus_lock).
  */
 struct minikvm_coalesced_mmio {
 	struct kvm_coalesced_mmio_ring *ring;
 	spinlock_t lock;		/* appends to ring */
-	struct list_head zones;		/* protected by vm->slots_lock */
+	struct list_head zones;		/* protected by vm->mmio_bus_lock */
 };
 
 struct coalesced_zone {
@@ -146,11 +147,11 @@ int minikvm_vm_ioctl_register_coalesced_mmio(struct minikvm_vm *vm,
 	z->dev.base = zone->addr;
 	z->dev.len = zone->size;
 
-	mutex_lock(&vm->slots_lock);
+	mutex_lock(&vm->mmio_bus_lock);
 	r = __minikvm_mmio_bus_register(vm, &z->dev);
 	if (!r)
 		list_add_tail(&z->link, &vm->coalesced->zones);
-	mutex_unlock(&vm->slots_lock);
+	mutex_unlock(&vm->mmio_bus_lock);
 	if (r)
 		kfree(z);
 	return r;
@@ -171,14 +172,14 @@ int minikvm_vm_ioctl_unregister_coalesced_mmio(struct minikvm_vm *vm,
 
 	if (zone->pio)
 		return -EINVAL;
-	mutex_lock(&vm->slots_lock);
+	mutex_lock(&vm->mmio_bus_lock);
 	list_for_each_entry_safe(z, tmp, &vm->coalesced->zones, link) {
 		if (!zone_covers(z, zone->addr, zone->size))
 			continue;
 		__minikvm_mmio_bus_unregister(vm, &z->dev);
 		list_move(&z->link, &gone);
 	}
-	mutex_unlock(&vm->slots_lock);
+	mutex_unlock(&vm->mmio_bus_lock);
 
 	/* No vCPU can still be in a zone's callback after a grace period. */
 	synchronize_rcu();

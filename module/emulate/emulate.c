@@ -45,7 +45,6 @@ void minikvm_emulator_destroy(struct minikvm_vcpu *vcpu)
 	vcpu->emul = NULL;
 }
 
-
 void emul_raise(struct emul_ctxt *c, u8 vector, bool has_error_code,
 		u32 error_code)
 {

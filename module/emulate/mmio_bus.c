@@ -3,7 +3,7 @@
  * The in-kernel MMIO bus (see mmio_bus.h for the device contract).
  *
  * Readers (vCPUs emulating an access) take rcu_read_lock() and walk the
- * array published in vm->mmio_bus.  Writers, serialized by vm->slots_lock,
+ * array published in vm->mmio_bus.  Writers, serialized by vm->mmio_bus_lock,
  * build a new array, publish it with rcu_assign_pointer() and free the old
  * one after a grace period; an unregistering writer waits for that grace
  * period itself (synchronize_rcu()), so that its device is unreachable on
@@ -26,7 +26,7 @@ struct minikvm_mmio_bus {
 static struct minikvm_mmio_bus *bus_of(struct minikvm_vm *vm)
 {
 	return rcu_dereference_protected(vm->mmio_bus,
-					 lockdep_is_held(&vm->slots_lock));
+					 lockdep_is_held(&vm->mmio_bus_lock));
 }
 
 static struct minikvm_mmio_bus *bus_alloc(unsigned int nr)
@@ -49,7 +49,7 @@ static void bus_publish(struct minikvm_vm *vm, struct minikvm_mmio_bus *new)
 }
 
 /**
- * __minikvm_mmio_bus_register - put @dev on @vm's bus; vm->slots_lock held.
+ * __minikvm_mmio_bus_register - put @dev on @vm's bus; vm->mmio_bus_lock held.
  * @vm: the VM.
  * @dev: the device.  Ranges may overlap, as on KVM's bus: an access goes
  *	to the first device, in registration order, that takes it.
@@ -63,7 +63,7 @@ int __minikvm_mmio_bus_register(struct minikvm_vm *vm,
 	struct minikvm_mmio_bus *old = bus_of(vm), *new;
 	unsigned int nr = old ? old->nr_devs : 0;
 
-	lockdep_assert_held(&vm->slots_lock);
+	lockdep_assert_held(&vm->mmio_bus_lock);
 
 	if (!dev->len || dev->base + dev->len < dev->base)
 		return -EINVAL;
@@ -79,20 +79,20 @@ int __minikvm_mmio_bus_register(struct minikvm_vm *vm,
 	return 0;
 }
 
-/* __minikvm_mmio_bus_register(), taking vm->slots_lock. */
+/* __minikvm_mmio_bus_register(), taking vm->mmio_bus_lock. */
 int minikvm_mmio_bus_register(struct minikvm_vm *vm,
 			      struct minikvm_mmio_device *dev)
 {
 	int r;
 
-	mutex_lock(&vm->slots_lock);
+	mutex_lock(&vm->mmio_bus_lock);
 	r = __minikvm_mmio_bus_register(vm, dev);
-	mutex_unlock(&vm->slots_lock);
+	mutex_unlock(&vm->mmio_bus_lock);
 	return r;
 }
 
 /**
- * __minikvm_mmio_bus_unregister - take @dev off @vm's bus; vm->slots_lock
+ * __minikvm_mmio_bus_unregister - take @dev off @vm's bus; vm->mmio_bus_lock
  * held.
  * @vm: the VM.
  * @dev: a device on the bus.
@@ -106,7 +106,7 @@ void __minikvm_mmio_bus_unregister(struct minikvm_vm *vm,
 	struct minikvm_mmio_bus *old = bus_of(vm), *new;
 	unsigned int i, j = 0;
 
-	lockdep_assert_held(&vm->slots_lock);
+	lockdep_assert_held(&vm->mmio_bus_lock);
 
 	if (!old)
 		return;
@@ -135,9 +135,9 @@ void __minikvm_mmio_bus_unregister(struct minikvm_vm *vm,
 void minikvm_mmio_bus_unregister(struct minikvm_vm *vm,
 				 struct minikvm_mmio_device *dev)
 {
-	mutex_lock(&vm->slots_lock);
+	mutex_lock(&vm->mmio_bus_lock);
 	__minikvm_mmio_bus_unregister(vm, dev);
-	mutex_unlock(&vm->slots_lock);
+	mutex_unlock(&vm->mmio_bus_lock);
 	/* Readers that found @dev in the old array are done after this. */
 	synchronize_rcu();
 }
