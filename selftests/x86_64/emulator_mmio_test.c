@@ -260,6 +260,38 @@ TEST(instruction_not_emulated_exits_with_its_bytes_then_raises_ud)
 }
 
 /*
+ * KVM_CAP_EXIT_ON_EMULATION_FAILURE: the same exit, but nothing is queued:
+ * userspace steps over the instruction and the guest goes on.
+ */
+TEST(exit_on_emulation_failure_queues_nothing)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_fld_mmio);
+	struct kvm_run *run = vcpu->run;
+	struct kvm_regs regs;
+
+	if (!kvm_check_cap(vm->sys_fd, KVM_CAP_EXIT_ON_EMULATION_FAILURE)) {
+		kvm_vm_free(vm);
+		SKIP(return, "no KVM_CAP_EXIT_ON_EMULATION_FAILURE");
+	}
+	EXPECT_ERRNO(EINVAL, __vm_enable_cap(vm, KVM_CAP_EXIT_ON_EMULATION_FAILURE, 2));
+	vm_enable_cap(vm, KVM_CAP_EXIT_ON_EMULATION_FAILURE, 1);
+	vcpu_run(vcpu);
+	ASSERT_EQ(KVM_EXIT_INTERNAL_ERROR, run->exit_reason);
+	EXPECT_EQ(KVM_INTERNAL_ERROR_EMULATION, run->emulation_failure.suberror);
+	ASSERT_TRUE(run->emulation_failure.flags &
+		    KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES);
+	ASSERT_LE(2, run->emulation_failure.insn_size);
+	EXPECT_EQ(0, memcmp(fld_insn, run->emulation_failure.insn_bytes, 2));
+	vcpu_regs_get(vcpu, &regs);
+	EXPECT_EQ((uint64_t)(uintptr_t)fld_insn, regs.rip);
+	regs.rip += 2;		/* fldl (%rbx): dd 03 */
+	vcpu_regs_set(vcpu, &regs);
+	vcpu_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+/*
  * CMPXCHG16B: 16 bytes, two exits of 8 each way.  Stock KVM does not
  * emulate it (an emulation failure), so this is minikvm's alone.
  */
