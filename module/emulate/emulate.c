@@ -114,7 +114,7 @@ static void snapshot_cpu(struct emul_ctxt *c)
 	else if (cpu->mode == EMUL_MODE_VM86)
 		cpu->cpl = 3;
 	else
-		cpu->cpl = cpu->sregs.ss.dpl & 3;	/* the CPL, as KVM reports it */
+		cpu->cpl = minikvm_x86_call(get_cpl)(c->vcpu) & 3;
 	cpu->code_bytes = code_bytes(cpu->mode, &cpu->sregs);
 }
 
