@@ -40,6 +40,7 @@ static bool is_present_cap(long ext)
 	case KVM_CAP_X86_MSR_FILTER:
 	case KVM_CAP_BINARY_STATS_FD:
 	case KVM_CAP_SYNC_MMU:
+	case KVM_CAP_MMU_SHADOW_CACHE_CONTROL:
 		return true;
 	default:
 		return false;

@@ -335,13 +335,19 @@ err:
 	return NULL;
 }
 
-/* Reserve a place for one more vCPU; undone by vcpu_unreserve(). */
-static int vcpu_reserve(struct minikvm_vm *vm)
+/*
+ * Reserve a place for one more vCPU with id @id; undone by vcpu_unreserve().
+ * -EINVAL when KVM_CAP_MAX_VCPUS vCPUs exist or @id is not below the VM's
+ * KVM_CAP_MAX_VCPU_ID.
+ */
+static int vcpu_reserve(struct minikvm_vm *vm, unsigned long id)
 {
 	int r = 0;
 
 	mutex_lock(&vm->lock);
 	if (vm->created_vcpus >= MINIKVM_MAX_VCPUS)
+		r = -EINVAL;
+	else if (vm->max_vcpu_ids && id >= vm->max_vcpu_ids)
 		r = -EINVAL;
 	else
 		vm->created_vcpus++;
@@ -386,8 +392,9 @@ out:
  * @vm: the VM.
  * @id: the vCPU id (the APIC id).
  *
- * Return: the vCPU fd; -EINVAL for an id at or above KVM_CAP_MAX_VCPU_ID or
- * when KVM_CAP_MAX_VCPUS vCPUs exist; -EEXIST for a duplicate id; -ENOMEM.
+ * Return: the vCPU fd; -EINVAL for an id at or above KVM_CAP_MAX_VCPU_ID (the
+ * VM's, when KVM_ENABLE_CAP set one) or when KVM_CAP_MAX_VCPUS vCPUs exist;
+ * -EEXIST for a duplicate id; -ENOMEM.
  */
 int minikvm_vm_ioctl_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 {
@@ -397,7 +404,7 @@ int minikvm_vm_ioctl_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 	if (id >= MINIKVM_MAX_VCPU_IDS)
 		return -EINVAL;
 
-	r = vcpu_reserve(vm);
+	r = vcpu_reserve(vm, id);
 	if (r)
 		return r;
 

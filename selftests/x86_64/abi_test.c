@@ -412,6 +412,46 @@ TEST_F(vm, create_vcpu_id_limit)
 	close(fd);
 }
 
+/*
+ * KVM_ENABLE_CAP(KVM_CAP_MAX_VCPU_ID) lowers the VM's bound of vCPU ids,
+ * once: the same value again is fine, another one or one above the
+ * system's bound is EINVAL; ids at or above it are EINVAL afterwards.
+ */
+TEST_F(vm, enable_cap_max_vcpu_id)
+{
+	int max_id = ioctl(self->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_MAX_VCPU_ID };
+	int fd;
+
+	ASSERT_LT(8, max_id);
+	cap.args[0] = max_id + 1;
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm_fd, KVM_ENABLE_CAP, &cap));
+	cap.args[0] = 8;
+	EXPECT_EQ(0, ioctl(self->vm_fd, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(0, ioctl(self->vm_fd, KVM_ENABLE_CAP, &cap));
+	cap.args[0] = 9;
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm_fd, KVM_ENABLE_CAP, &cap));
+	/* The system-wide answer does not change. */
+	EXPECT_EQ(max_id, ioctl(self->vm_fd, KVM_CHECK_EXTENSION,
+				KVM_CAP_MAX_VCPU_ID));
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm_fd, KVM_CREATE_VCPU, 8));
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm_fd, KVM_CREATE_VCPU, 1UL << 32));
+	fd = ioctl(self->vm_fd, KVM_CREATE_VCPU, 7);
+	EXPECT_LE(0, fd);
+	close(fd);
+}
+
+/* KVM_SET_NR_MMU_PAGES: at least 64 pages, EINVAL below. */
+TEST_F(vm, set_nr_mmu_pages)
+{
+	EXPECT_EQ(1, ioctl(self->sys_fd, KVM_CHECK_EXTENSION,
+			   KVM_CAP_MMU_SHADOW_CACHE_CONTROL));
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm_fd, KVM_SET_NR_MMU_PAGES, 63));
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm_fd, KVM_SET_NR_MMU_PAGES, 0));
+	EXPECT_EQ(0, ioctl(self->vm_fd, KVM_SET_NR_MMU_PAGES, 64));
+	EXPECT_EQ(0, ioctl(self->vm_fd, KVM_SET_NR_MMU_PAGES, 1UL << 20));
+}
+
 TEST_F(vm, create_vcpu_duplicate_id_is_eexist)
 {
 	int fd = ioctl(self->vm_fd, KVM_CREATE_VCPU, 1);
