@@ -153,6 +153,8 @@ struct minikvm_vcpu {
 	void *pio_data;
 
 	struct mutex mutex;		/* serializes the vCPU's ioctls */
+	bool sigset_active;		/* KVM_SET_SIGNAL_MASK; vcpu->mutex */
+	sigset_t sigset;		/* blocked during KVM_RUN; vcpu->mutex */
 	int mode;
 	unsigned long requests;
 	int cpu;

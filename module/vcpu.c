@@ -159,6 +159,37 @@ static long vcpu_ioctl_interrupt(struct minikvm_vcpu *vcpu, void __user *argp)
 	return minikvm_vcpu_ioctl_interrupt(vcpu, &irq);
 }
 
+/*
+ * KVM_SET_SIGNAL_MASK: the signals blocked while the vCPU runs (KVM_RUN
+ * swaps them in and back out); NULL: KVM_RUN leaves the thread's own mask.
+ * -EINVAL unless the length is that of the kernel's sigset_t (8 bytes);
+ * SIGKILL and SIGSTOP cannot be blocked.
+ */
+static long vcpu_ioctl_set_signal_mask(struct minikvm_vcpu *vcpu,
+				       void __user *argp)
+{
+	struct kvm_signal_mask __user *user = argp;
+	struct kvm_signal_mask mask;
+	sigset_t set;
+
+	lockdep_assert_held(&vcpu->mutex);
+
+	if (!argp) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&mask, user, sizeof(mask)))
+		return -EFAULT;
+	if (mask.len != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, user->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
 /* KVM_ENABLE_CAP on a vCPU: minikvm has no per-vCPU capability. */
 static long vcpu_ioctl_enable_cap(struct minikvm_vcpu *vcpu, void __user *argp)
 {
@@ -233,6 +264,8 @@ static long minikvm_vcpu_ioctl_locked(struct minikvm_vcpu *vcpu,
 		return vcpu_ioctl_enable_cap(vcpu, argp);
 	case KVM_GET_STATS_FD:
 		return minikvm_vcpu_ioctl_get_stats_fd(vcpu);
+	case KVM_SET_SIGNAL_MASK:
+		return vcpu_ioctl_set_signal_mask(vcpu, argp);
 	default:
 		/* KVM's answer to an unknown vCPU ioctl (not -ENOTTY). */
 		return -EINVAL;

@@ -567,6 +567,22 @@ TEST_F(vcpu, set_sregs_bad_pointer_is_efault)
 	EXPECT_ERRNO(EFAULT, ioctl(self->vcpu_fd, KVM_SET_SREGS, NULL));
 }
 
+/* KVM_SET_SIGNAL_MASK: 8-byte kernel sigsets only; NULL clears it. */
+TEST_F(vcpu, set_signal_mask)
+{
+	struct {
+		struct kvm_signal_mask m;
+		uint64_t set;
+	} mask = { .m.len = 8, .set = 1ULL << (SIGUSR1 - 1) };
+
+	EXPECT_EQ(0, ioctl(self->vcpu_fd, KVM_SET_SIGNAL_MASK, &mask));
+	mask.m.len = 4;
+	EXPECT_ERRNO(EINVAL, ioctl(self->vcpu_fd, KVM_SET_SIGNAL_MASK, &mask));
+	mask.m.len = 128;
+	EXPECT_ERRNO(EINVAL, ioctl(self->vcpu_fd, KVM_SET_SIGNAL_MASK, &mask));
+	EXPECT_EQ(0, ioctl(self->vcpu_fd, KVM_SET_SIGNAL_MASK, NULL));
+}
+
 TEST_F(vcpu, run_with_nonzero_arg_is_einval)
 {
 	EXPECT_ERRNO(EINVAL, ioctl(self->vcpu_fd, KVM_RUN, 1));
