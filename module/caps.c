@@ -42,6 +42,7 @@ static bool is_present_cap(long ext)
 	case KVM_CAP_SYNC_MMU:
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
+	case KVM_CAP_MMU_SHADOW_CACHE_CONTROL:
 		return true;
 	default:
 		return false;

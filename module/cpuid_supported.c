@@ -38,7 +38,7 @@
 			 BIT(15) | BIT(16) | BIT(17) | BIT(19) | BIT(23) | \
 			 BIT(24) | BIT(25) | BIT(26))
 /*
- * Leaf 7 EBX: FSGSBASE, BMI1, AVX2, FDP_EXCPTN_ONLY, SMEP, BMI2, ERMS,
+ * Leaf 7 EBX (and TSC_ADJUST, emulated): FSGSBASE, BMI1, AVX2, FDP_EXCPTN_ONLY, SMEP, BMI2, ERMS,
  * INVPCID, ZERO_FCS_FDS, AVX512F, AVX512DQ, RDSEED, ADX, SMAP, AVX512IFMA,
  * CLFLUSHOPT, CLWB, AVX512CD, SHA, AVX512BW, AVX512VL.
  */
@@ -47,6 +47,7 @@
 			 BIT(17) | BIT(18) | BIT(19) | BIT(20) | BIT(21) | \
 			 BIT(23) | BIT(24) | BIT(28) | BIT(29) | BIT(30) | \
 			 BIT(31))
+#define LEAF7_EBX_TSC_ADJUST	BIT(1)
 #define LEAF7_EBX_AVX512	(BIT(16) | BIT(17) | BIT(21) | BIT(28) | \
 				 BIT(30) | BIT(31))
 /*
@@ -185,7 +186,11 @@ static void add_leaf7(void)
 	struct kvm_cpuid_entry2 *e = add_leaf(7, 0, true);
 
 	e->eax = 0;
-	e->ebx &= LEAF7_EBX;
+	/*
+	 * TSC_ADJUST is emulated whatever the host has (msr.c, tsc.c: guest
+	 * writes move the TSC offset, IA32_TSC writes move it), as in KVM.
+	 */
+	e->ebx = (e->ebx & LEAF7_EBX) | LEAF7_EBX_TSC_ADJUST;
 	e->ecx &= LEAF7_ECX;
 	e->edx &= LEAF7_EDX;
 	if (!(minikvm_supported_xcr0 & XFEATURE_MASK_YMM))

@@ -159,6 +159,8 @@ struct minikvm_vcpu {
 	void *pio_data;
 
 	struct mutex mutex;		/* serializes the vCPU's ioctls */
+	bool sigset_active;		/* KVM_SET_SIGNAL_MASK; vcpu->mutex */
+	sigset_t sigset;		/* blocked during KVM_RUN; vcpu->mutex */
 	int mode;
 	unsigned long requests;
 	int cpu;
@@ -201,7 +203,9 @@ struct minikvm_vcpu {
  * struct minikvm_vm - one virtual machine, owned by its VM fd and vCPU fds.
  * @users: references: the VM fd and one per vCPU fd.
  * @mm: the creating process' mm; all VM and vCPU ioctls must come from it.
- * @lock: protects @vcpus and @created_vcpus.
+ * @lock: protects @vcpus, @created_vcpus and @max_vcpu_ids.
+ * @max_vcpu_ids: KVM_ENABLE_CAP(KVM_CAP_MAX_VCPU_ID): vCPU ids must be
+ *	below it; 0 until set (then MINIKVM_MAX_VCPU_IDS applies); set once.
  * @slots_lock: serializes memslot updates and the dirty log ioctls (outer
  *	to @mmu.lock).
  * @slots: the writers' index of the memslots, under @slots_lock.
@@ -210,6 +214,9 @@ struct minikvm_vcpu {
  *	plain under @slots_lock.
  * @manual_dirty_log_protect: KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags, under
  *	@slots_lock.
+ * @nr_mmu_pages: KVM_SET_NR_MMU_PAGES' value, under @slots_lock; 0 until
+ *	set.  A limit for shadow page tables only (as in KVM): the TDP MMU
+ *	does not count against it, so it is recorded, not enforced.
  * @bugged: set by MINIKVM_BUG_ON(); every later ioctl fails with -EIO.
  * @msr_filter: KVM_X86_SET_MSR_FILTER's filter, or NULL; RCU-protected.
  * @user_space_msr_mask: which failed guest MSR accesses exit to userspace.
@@ -225,15 +232,17 @@ struct minikvm_vm {
 	refcount_t users;
 	struct mm_struct *mm;
 
-	struct mutex lock;		/* protects vcpus, created_vcpus */
+	struct mutex lock;	/* vcpus, created_vcpus, max_vcpu_ids */
 	struct xarray vcpus;		/* vcpu_id -> vcpu */
 	unsigned int created_vcpus;
+	u32 max_vcpu_ids;		/* vm->lock */
 
 	struct mutex slots_lock;	/* serializes memslot updates */
 	struct minikvm_memslot_index slots;
 	struct srcu_struct srcu;
 	struct minikvm_memslots __rcu *memslots;
 	u64 manual_dirty_log_protect;
+	unsigned long nr_mmu_pages;	/* slots_lock */
 
 	struct minikvm_mmu mmu;
 	bool bugged;

@@ -41,7 +41,7 @@ static const u32 msrs_to_save_all[] = {
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_TSC_AUX, MSR_IA32_TSC_ADJUST,
 	MSR_IA32_TSC_DEADLINE, MSR_IA32_MISC_ENABLE, MSR_K7_HWCR,
-	MSR_IA32_UCODE_REV,
+	MSR_IA32_UCODE_REV, MSR_IA32_POWER_CTL,
 };
 
 /* MSRs describing the host CPU (KVM_GET_MSR_FEATURE_INDEX_LIST). */
@@ -114,6 +114,7 @@ static u64 *stored_msr(struct minikvm_vcpu *vcpu, u32 index)
 	case MSR_IA32_UCODE_REV:	return &m->microcode_version;
 	case MSR_TSC_AUX:		return &m->tsc_aux;
 	case MSR_AMD64_DE_CFG:		return &m->de_cfg;
+	case MSR_IA32_POWER_CTL:	return &m->power_ctl;
 	default:			return NULL;
 	}
 }
@@ -294,6 +295,9 @@ static int set_common_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data,
 		return 0;
 	case MSR_TSC_AUX:
 		m->tsc_aux = data;
+		return 0;
+	case MSR_IA32_POWER_CTL:
+		m->power_ctl = data;
 		return 0;
 	case MSR_AMD64_DE_CFG:
 		if (data & ~supported_de_cfg())

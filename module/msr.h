@@ -28,6 +28,7 @@
  * @tsc_adjust: IA32_TSC_ADJUST.
  * @tsc_aux: TSC_AUX, read by RDTSCP.
  * @de_cfg: AMD's DE_CFG.
+ * @power_ctl: IA32_POWER_CTL: any value, read back, no effect (as KVM).
  */
 struct minikvm_vcpu_msrs {
 	u64 misc_enable;
@@ -36,6 +37,7 @@ struct minikvm_vcpu_msrs {
 	u64 tsc_adjust;
 	u64 tsc_aux;
 	u64 de_cfg;
+	u64 power_ctl;
 };
 
 /**

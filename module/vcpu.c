@@ -163,6 +163,37 @@ static long vcpu_ioctl_interrupt(struct minikvm_vcpu *vcpu, void __user *argp)
 	return minikvm_vcpu_ioctl_interrupt(vcpu, &irq);
 }
 
+/*
+ * KVM_SET_SIGNAL_MASK: the signals blocked while the vCPU runs (KVM_RUN
+ * swaps them in and back out); NULL: KVM_RUN leaves the thread's own mask.
+ * -EINVAL unless the length is that of the kernel's sigset_t (8 bytes);
+ * SIGKILL and SIGSTOP cannot be blocked.
+ */
+static long vcpu_ioctl_set_signal_mask(struct minikvm_vcpu *vcpu,
+				       void __user *argp)
+{
+	struct kvm_signal_mask __user *user = argp;
+	struct kvm_signal_mask mask;
+	sigset_t set;
+
+	lockdep_assert_held(&vcpu->mutex);
+
+	if (!argp) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&mask, user, sizeof(mask)))
+		return -EFAULT;
+	if (mask.len != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, user->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
 /* KVM_ENABLE_CAP on a vCPU: minikvm has no per-vCPU capability. */
 static long vcpu_ioctl_enable_cap(struct minikvm_vcpu *vcpu, void __user *argp)
 {
@@ -237,6 +268,8 @@ static long minikvm_vcpu_ioctl_locked(struct minikvm_vcpu *vcpu,
 		return vcpu_ioctl_enable_cap(vcpu, argp);
 	case KVM_GET_STATS_FD:
 		return minikvm_vcpu_ioctl_get_stats_fd(vcpu);
+	case KVM_SET_SIGNAL_MASK:
+		return vcpu_ioctl_set_signal_mask(vcpu, argp);
 	default:
 		/* KVM's answer to an unknown vCPU ioctl (not -ENOTTY). */
 		return -EINVAL;
@@ -341,13 +374,19 @@ err:
 	return NULL;
 }
 
-/* Reserve a place for one more vCPU; undone by vcpu_unreserve(). */
-static int vcpu_reserve(struct minikvm_vm *vm)
+/*
+ * Reserve a place for one more vCPU with id @id; undone by vcpu_unreserve().
+ * -EINVAL when KVM_CAP_MAX_VCPUS vCPUs exist or @id is not below the VM's
+ * KVM_CAP_MAX_VCPU_ID.
+ */
+static int vcpu_reserve(struct minikvm_vm *vm, unsigned long id)
 {
 	int r = 0;
 
 	mutex_lock(&vm->lock);
 	if (vm->created_vcpus >= MINIKVM_MAX_VCPUS)
+		r = -EINVAL;
+	else if (vm->max_vcpu_ids && id >= vm->max_vcpu_ids)
 		r = -EINVAL;
 	else
 		vm->created_vcpus++;
@@ -392,8 +431,9 @@ out:
  * @vm: the VM.
  * @id: the vCPU id (the APIC id).
  *
- * Return: the vCPU fd; -EINVAL for an id at or above KVM_CAP_MAX_VCPU_ID or
- * when KVM_CAP_MAX_VCPUS vCPUs exist; -EEXIST for a duplicate id; -ENOMEM.
+ * Return: the vCPU fd; -EINVAL for an id at or above KVM_CAP_MAX_VCPU_ID (the
+ * VM's, when KVM_ENABLE_CAP set one) or when KVM_CAP_MAX_VCPUS vCPUs exist;
+ * -EEXIST for a duplicate id; -ENOMEM.
  */
 int minikvm_vm_ioctl_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 {
@@ -403,7 +443,7 @@ int minikvm_vm_ioctl_create_vcpu(struct minikvm_vm *vm, unsigned long id)
 	if (id >= MINIKVM_MAX_VCPU_IDS)
 		return -EINVAL;
 
-	r = vcpu_reserve(vm);
+	r = vcpu_reserve(vm, id);
 	if (r)
 		return r;
 

@@ -212,8 +212,34 @@ static long vm_enable_user_space_msr(struct minikvm_vm *vm,
 }
 
 /*
+ * KVM_CAP_MAX_VCPU_ID: lower the bound of vCPU ids, once.  Setting the value
+ * already set succeeds; another value after the first, or one above
+ * MINIKVM_MAX_VCPU_IDS, is -EINVAL.  vCPUs created before keep their ids
+ * (as in KVM: the bound is checked at KVM_CREATE_VCPU only).
+ */
+static long vm_enable_max_vcpu_id(struct minikvm_vm *vm,
+				  const struct kvm_enable_cap *cap)
+{
+	u64 ids = cap->args[0];
+	long r = -EINVAL;
+
+	if (cap->flags || ids > MINIKVM_MAX_VCPU_IDS)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	if (vm->max_vcpu_ids == ids) {
+		r = 0;
+	} else if (!vm->max_vcpu_ids) {
+		vm->max_vcpu_ids = ids;
+		r = 0;
+	}
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+/*
  * KVM_ENABLE_CAP on the VM: KVM_CAP_X86_USER_SPACE_MSR,
- * KVM_CAP_EXIT_ON_EMULATION_FAILURE and KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2.
+ * KVM_CAP_EXIT_ON_EMULATION_FAILURE, KVM_CAP_MAX_VCPU_ID and
+ * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2.
  * Return: 0, or -EINVAL for flags, another capability or bad arguments.
  */
 static long minikvm_vm_ioctl_cap(struct minikvm_vm *vm, void __user *argp)
@@ -226,6 +252,8 @@ static long minikvm_vm_ioctl_cap(struct minikvm_vm *vm, void __user *argp)
 		return vm_enable_user_space_msr(vm, &cap);
 	if (cap.cap == KVM_CAP_EXIT_ON_EMULATION_FAILURE)
 		return minikvm_vm_enable_exit_on_emulation_failure(vm, &cap);
+	if (cap.cap == KVM_CAP_MAX_VCPU_ID)
+		return vm_enable_max_vcpu_id(vm, &cap);
 	return minikvm_vm_enable_dirty_log_cap(vm, &cap);
 }
 
@@ -239,6 +267,23 @@ static long minikvm_vm_ioctl_coalesced_mmio(struct minikvm_vm *vm,
 	if (ioctl == KVM_REGISTER_COALESCED_MMIO)
 		return minikvm_vm_ioctl_register_coalesced_mmio(vm, &zone);
 	return minikvm_vm_ioctl_unregister_coalesced_mmio(vm, &zone);
+}
+
+/*
+ * KVM_SET_NR_MMU_PAGES: the bound on shadow page-table pages, at least 64
+ * (KVM's minimum; -EINVAL below).  minikvm's only MMU is the TDP MMU, whose
+ * pages KVM does not count against it either: the value is kept (a shadow
+ * MMU would honour it) and nothing else changes.
+ */
+static long minikvm_vm_ioctl_set_nr_mmu_pages(struct minikvm_vm *vm,
+					      unsigned long pages)
+{
+	if (pages < 64)
+		return -EINVAL;
+	mutex_lock(&vm->slots_lock);
+	vm->nr_mmu_pages = pages;
+	mutex_unlock(&vm->slots_lock);
+	return 0;
 }
 
 static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,
@@ -276,6 +321,8 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return minikvm_get_tsc_khz();
 	case KVM_SET_TSC_KHZ:
 		return minikvm_set_tsc_khz(arg);
+	case KVM_SET_NR_MMU_PAGES:
+		return minikvm_vm_ioctl_set_nr_mmu_pages(vm, arg);
 	default:
 		return -ENOTTY;
 	}

@@ -401,7 +401,9 @@ static int pre_run(struct minikvm_vcpu *vcpu)
  *
  * A pending IN or MSR exit is completed first; then immediate_exit returns
  * -EINTR at once, as does a signal pending before or arriving during the
- * run (exit_reason KVM_EXIT_INTR).
+ * run (exit_reason KVM_EXIT_INTR).  With KVM_SET_SIGNAL_MASK, the thread
+ * runs with that mask, its own being kept in current->real_blocked (as
+ * KVM and ppoll() do) and restored before returning.
  *
  * Return: 0 with run->exit_reason set, or -errno.
  */
@@ -412,6 +414,8 @@ int minikvm_vcpu_ioctl_run(struct minikvm_vcpu *vcpu)
 
 	lockdep_assert_held(&vcpu->mutex);
 
+	if (vcpu->sigset_active)
+		sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
 	run->flags = 0;
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 
@@ -429,5 +433,9 @@ out:
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 	minikvm_sync_regs_to_run(vcpu);
 	post_run_save(vcpu);
+	if (vcpu->sigset_active) {
+		sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
+		sigemptyset(&current->real_blocked);
+	}
 	return r > 0 ? 0 : r;
 }

@@ -412,6 +412,46 @@ TEST_F(vm, create_vcpu_id_limit)
 	close(fd);
 }
 
+/*
+ * KVM_ENABLE_CAP(KVM_CAP_MAX_VCPU_ID) lowers the VM's bound of vCPU ids,
+ * once: the same value again is fine, another one or one above the
+ * system's bound is EINVAL; ids at or above it are EINVAL afterwards.
+ */
+TEST_F(vm, enable_cap_max_vcpu_id)
+{
+	int max_id = ioctl(self->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_MAX_VCPU_ID };
+	int fd;
+
+	ASSERT_LT(8, max_id);
+	cap.args[0] = max_id + 1;
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm_fd, KVM_ENABLE_CAP, &cap));
+	cap.args[0] = 8;
+	EXPECT_EQ(0, ioctl(self->vm_fd, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(0, ioctl(self->vm_fd, KVM_ENABLE_CAP, &cap));
+	cap.args[0] = 9;
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm_fd, KVM_ENABLE_CAP, &cap));
+	/* The system-wide answer does not change. */
+	EXPECT_EQ(max_id, ioctl(self->vm_fd, KVM_CHECK_EXTENSION,
+				KVM_CAP_MAX_VCPU_ID));
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm_fd, KVM_CREATE_VCPU, 8));
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm_fd, KVM_CREATE_VCPU, 1UL << 32));
+	fd = ioctl(self->vm_fd, KVM_CREATE_VCPU, 7);
+	EXPECT_LE(0, fd);
+	close(fd);
+}
+
+/* KVM_SET_NR_MMU_PAGES: at least 64 pages, EINVAL below. */
+TEST_F(vm, set_nr_mmu_pages)
+{
+	EXPECT_EQ(1, ioctl(self->sys_fd, KVM_CHECK_EXTENSION,
+			   KVM_CAP_MMU_SHADOW_CACHE_CONTROL));
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm_fd, KVM_SET_NR_MMU_PAGES, 63));
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm_fd, KVM_SET_NR_MMU_PAGES, 0));
+	EXPECT_EQ(0, ioctl(self->vm_fd, KVM_SET_NR_MMU_PAGES, 64));
+	EXPECT_EQ(0, ioctl(self->vm_fd, KVM_SET_NR_MMU_PAGES, 1UL << 20));
+}
+
 TEST_F(vm, create_vcpu_duplicate_id_is_eexist)
 {
 	int fd = ioctl(self->vm_fd, KVM_CREATE_VCPU, 1);
@@ -525,6 +565,22 @@ TEST_F(vcpu, set_sregs_bad_pointer_is_efault)
 {
 	EXPECT_ERRNO(EFAULT, ioctl(self->vcpu_fd, KVM_SET_SREGS, fault_page()));
 	EXPECT_ERRNO(EFAULT, ioctl(self->vcpu_fd, KVM_SET_SREGS, NULL));
+}
+
+/* KVM_SET_SIGNAL_MASK: 8-byte kernel sigsets only; NULL clears it. */
+TEST_F(vcpu, set_signal_mask)
+{
+	struct {
+		struct kvm_signal_mask m;
+		uint64_t set;
+	} mask = { .m.len = 8, .set = 1ULL << (SIGUSR1 - 1) };
+
+	EXPECT_EQ(0, ioctl(self->vcpu_fd, KVM_SET_SIGNAL_MASK, &mask));
+	mask.m.len = 4;
+	EXPECT_ERRNO(EINVAL, ioctl(self->vcpu_fd, KVM_SET_SIGNAL_MASK, &mask));
+	mask.m.len = 128;
+	EXPECT_ERRNO(EINVAL, ioctl(self->vcpu_fd, KVM_SET_SIGNAL_MASK, &mask));
+	EXPECT_EQ(0, ioctl(self->vcpu_fd, KVM_SET_SIGNAL_MASK, NULL));
 }
 
 TEST_F(vcpu, run_with_nonzero_arg_is_einval)

@@ -268,6 +268,14 @@ TEST_F(msr, host_tsc_write_sets_the_guest_tsc)
 	EXPECT_GT(value + (1ULL << 36), tsc);
 }
 
+/* IA32_POWER_CTL holds whatever is written (no effect), as in KVM. */
+TEST_F(msr, power_ctl_reads_back)
+{
+	EXPECT_EQ(0, vcpu_get_msr(self->vcpu, MSR_IA32_POWER_CTL));
+	vcpu_set_msr(self->vcpu, MSR_IA32_POWER_CTL, 0x1234);
+	EXPECT_EQ(0x1234, vcpu_get_msr(self->vcpu, MSR_IA32_POWER_CTL));
+}
+
 /* Without TSC_ADJUST in the guest CPUID, writes to it are dropped. */
 TEST_F(msr, tsc_adjust_needs_its_cpuid_bit)
 {

@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
-# linux_source_dir: print the path of an extracted Debian linux-source-6.12
-# tree under /var/cache/minikvm (extracting the package's tarball once).
-# Used for checkpatch.pl, the kselftest harness and the debug kernel.
+# linux_source_dir [SERIES]: print the path of an extracted Debian
+# linux-source-SERIES tree (default 6.12) under /var/cache/minikvm,
+# extracting the package's tarball once.  Used for checkpatch.pl, the
+# kselftest harness, the debug kernel and the upstream KVM selftests.
 
 linux_source_dir() {
-	local cache=${MINIKVM_CACHE:-/var/cache/minikvm} tarball=/usr/src/linux-source-6.12.tar.xz
-	local dir=$cache/linux-source-6.12
+	local series=${1:-6.12} cache=${MINIKVM_CACHE:-/var/cache/minikvm}
+	local tarball=/usr/src/linux-source-$series.tar.xz dir
+	dir=$cache/linux-source-$series
 	[ -f "$tarball" ] || { echo "linux_source_dir: $tarball missing (tools/deps)" >&2; return 1; }
 	if [ ! -f "$dir/.extracted" ] || [ "$tarball" -nt "$dir/.extracted" ]; then
 		rm -rf "$dir" && mkdir -p "$cache" &&
