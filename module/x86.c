@@ -418,7 +418,9 @@ static int run_loop(struct minikvm_vcpu *vcpu)
 	int r;
 
 	for (;;) {
-		minikvm_lapic_accept_events(vcpu);
+		/* An AP not yet started answers its INIT with -EAGAIN first. */
+		if (vcpu->mp_state != KVM_MP_STATE_UNINITIALIZED)
+			minikvm_lapic_accept_events(vcpu);
 		if (vcpu->mp_state == KVM_MP_STATE_RUNNABLE)
 			r = enter_guest(vcpu);
 		else

@@ -47,8 +47,8 @@ void minikvm_ioapic_init(struct minikvm_ioapic *ioapic, struct minikvm_vm *vm)
 }
 
 /*
- * Send pin @pin's interrupt.  Return: 1 if sent, 0 if coalesced into a
- * level interrupt still in service, -1 if masked.
+ * Send pin @pin's interrupt.  Return: the number of local APICs that took
+ * it, or -1 if masked, in service (level, remote IRR) or without target.
  */
 static int ioapic_service(struct minikvm_ioapic *ioapic, u32 pin)
 {
@@ -61,18 +61,19 @@ static int ioapic_service(struct minikvm_ioapic *ioapic, u32 pin)
 		.level = true,
 		.dest_id = rte >> RTE_DEST_SHIFT,
 	};
+	int r;
 
 	lockdep_assert_held(&ioapic->lock);
 	if (rte & RTE_MASKED)
 		return -1;
 	if ((rte & RTE_LEVEL) && (rte & RTE_REMOTE_IRR))
-		return 0;
-	minikvm_irq_delivery_to_apic(ioapic->vm, NULL, &irq);
+		return -1;
+	r = minikvm_irq_delivery_to_apic(ioapic->vm, NULL, &irq);
 	if (rte & RTE_LEVEL)
 		ioapic->redirtbl[pin] |= RTE_REMOTE_IRR;
 	else
 		ioapic->irr &= ~BIT(pin);
-	return 1;
+	return r;
 }
 
 /**
@@ -81,7 +82,8 @@ static int ioapic_service(struct minikvm_ioapic *ioapic, u32 pin)
  * @pin: 0-23.
  * @level: asserted or not (polarity is ignored, as in KVM).
  *
- * Return: 1 delivered (or deasserted), 0 coalesced, -1 masked.
+ * Return: as ioapic_service(); 1 when deasserted, 0 for an edge still
+ * latched (coalesced).
  */
 int minikvm_ioapic_set_irq(struct minikvm_ioapic *ioapic, u32 pin, bool level)
 {

@@ -258,6 +258,8 @@ static int apic_accept_irq(struct minikvm_lapic *apic,
 	case APIC_DM_INIT:
 		if (irq->trig_mode && !irq->level)
 			return 0;	/* INIT level de-assert */
+		/* INIT drops a SIPI not yet taken; a later one is kept. */
+		clear_bit(MINIKVM_APIC_SIPI, &apic->pending_events);
 		set_bit(MINIKVM_APIC_INIT, &apic->pending_events);
 		minikvm_vcpu_wake(vcpu);
 		return 1;
@@ -878,8 +880,6 @@ void minikvm_lapic_accept_events(struct minikvm_vcpu *vcpu)
 	if (!apic || !READ_ONCE(apic->pending_events))
 		return;
 	if (test_and_clear_bit(MINIKVM_APIC_INIT, &apic->pending_events)) {
-		/* A SIPI that came before the INIT is lost with it. */
-		clear_bit(MINIKVM_APIC_SIPI, &apic->pending_events);
 		minikvm_vcpu_reset(vcpu, true);
 		vcpu->mp_state = minikvm_lapic_is_bsp(vcpu) ?
 				 KVM_MP_STATE_RUNNABLE :
@@ -933,6 +933,9 @@ void minikvm_lapic_reset(struct minikvm_vcpu *vcpu, bool init_event)
 	reg_set(apic, APIC_SPIV, 0xff);
 	for (i = 0; i < ARRAY_SIZE(lvt_regs); i++)
 		reg_set(apic, lvt_regs[i], APIC_LVT_MASKED);
+	/* KVM's LINT0_REENABLED quirk: the BSP takes the PIC from RESET on. */
+	if (!vcpu->vcpu_id)
+		reg_set(apic, APIC_LVT0, APIC_DM_EXTINT);
 	apic->timer.mode = MINIKVM_LVTT_ONESHOT;
 	apic->timer.period_ns = 0;
 	apic->timer.tscdeadline = 0;
