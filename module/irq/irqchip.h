@@ -22,7 +22,6 @@ struct minikvm_irqchip {
 	struct minikvm_ioapic ioapic;
 };
 
-
 int minikvm_vm_ioctl_create_irqchip(struct minikvm_vm *vm);
 int minikvm_vm_ioctl_irq_line(struct minikvm_vm *vm, void __user *argp,
 			      bool status);

@@ -91,7 +91,7 @@ static bool update_output(struct minikvm_pic *pic)
 	return pic->output && !old;
 }
 
-/* Wake the vCPUs that take PIC interrupts.  Called without pic->lock. */
+/* Wake the vCPU that takes PIC interrupts.  Called without pic->lock. */
 static void kick_output(struct minikvm_pic *pic)
 {
 	struct minikvm_vcpu *vcpu;
@@ -105,13 +105,6 @@ static void kick_output(struct minikvm_pic *pic)
 		}
 	}
 	rcu_read_unlock();
-}
-
-static void unlock_and_kick(struct minikvm_pic *pic, bool rose)
-{
-	spin_unlock(&pic->lock);
-	if (rose)
-		kick_output(pic);
 }
 
 static void chip_reset(struct kvm_pic_state *s)
@@ -142,11 +135,15 @@ void minikvm_pic_init(struct minikvm_pic *pic, struct minikvm_vm *vm)
  */
 int minikvm_pic_set_irq(struct minikvm_pic *pic, u32 irq, bool level)
 {
+	bool rose;
 	int r;
 
 	spin_lock(&pic->lock);
 	r = chip_set_irq(&pic->chips[irq >> 3], irq & 7, level);
-	unlock_and_kick(pic, update_output(pic));
+	rose = update_output(pic);
+	spin_unlock(&pic->lock);
+	if (rose)
+		kick_output(pic);
 	return r;
 }
 
@@ -178,6 +175,7 @@ int minikvm_pic_read_irq(struct minikvm_pic *pic)
 	struct kvm_pic_state *m = &pic->chips[PIC_MASTER];
 	struct kvm_pic_state *sl = &pic->chips[PIC_SLAVE];
 	int irq, irq2, vector;
+	bool rose;
 
 	spin_lock(&pic->lock);
 	irq = get_irq(m, true);
@@ -196,7 +194,10 @@ int minikvm_pic_read_irq(struct minikvm_pic *pic)
 			vector = m->irq_base + irq;
 		}
 	}
-	unlock_and_kick(pic, update_output(pic));
+	rose = update_output(pic);
+	spin_unlock(&pic->lock);
+	if (rose)
+		kick_output(pic);
 	return vector;
 }
 
@@ -315,6 +316,7 @@ void minikvm_pic_pio(struct minikvm_pic *pic, bool in, u16 port, u8 *val)
 {
 	int chip = (port >> 7) & 1;
 	struct kvm_pic_state *s;
+	bool rose;
 
 	if (port >= 0x4d0)
 		chip = port & 1;
@@ -338,7 +340,10 @@ void minikvm_pic_pio(struct minikvm_pic *pic, bool in, u16 port, u8 *val)
 	} else {
 		write_command(s, *val);
 	}
-	unlock_and_kick(pic, update_output(pic));
+	rose = update_output(pic);
+	spin_unlock(&pic->lock);
+	if (rose)
+		kick_output(pic);
 }
 
 void minikvm_pic_get_state(struct minikvm_pic *pic, int chip,
@@ -352,7 +357,12 @@ void minikvm_pic_get_state(struct minikvm_pic *pic, int chip,
 void minikvm_pic_set_state(struct minikvm_pic *pic, int chip,
 			   const struct kvm_pic_state *s)
 {
+	bool rose;
+
 	spin_lock(&pic->lock);
 	pic->chips[chip] = *s;
-	unlock_and_kick(pic, update_output(pic));
+	rose = update_output(pic);
+	spin_unlock(&pic->lock);
+	if (rose)
+		kick_output(pic);
 }
