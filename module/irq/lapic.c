@@ -407,9 +407,10 @@ static u64 count_to_ns(struct minikvm_lapic *apic, u32 count)
 }
 
 /*
- * Hard interrupt context, any CPU.  The vCPU thread changes mode and
- * period only after hrtimer_cancel(), which waits for this callback, so
- * it reads them stable.
+ * Hard interrupt context, any CPU.  The vCPU thread changes the period
+ * only after hrtimer_cancel(), which waits for this callback; a change of
+ * mode between one-shot and periodic (WRITE_ONCE(), no cancel) takes
+ * effect at the next expiry.
  */
 static enum hrtimer_restart lapic_timer_fn(struct hrtimer *timer)
 {
@@ -419,7 +420,7 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *timer)
 
 	atomic_inc(&t->pending);
 	minikvm_vcpu_wake(apic->vcpu);
-	if (t->mode != MINIKVM_LVTT_PERIODIC || !t->period_ns)
+	if (READ_ONCE(t->mode) != MINIKVM_LVTT_PERIODIC || !t->period_ns)
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(timer, ns_to_ktime(t->period_ns));
 	return HRTIMER_RESTART;
@@ -546,7 +547,7 @@ static void set_lvtt(struct minikvm_lapic *apic, u32 val)
 		t->period_ns = 0;
 		t->tscdeadline = 0;
 	}
-	t->mode = mode;
+	WRITE_ONCE(t->mode, mode);
 	reg_set(apic, APIC_LVTT, val);
 }
 
@@ -735,15 +736,18 @@ int minikvm_lapic_reg_write(struct minikvm_lapic *apic, u32 reg, u32 val)
 	return 0;
 }
 
-/* Is @gpa in this vCPU's xAPIC page (enabled, not in x2APIC mode)? */
+/* Is @gpa in this vCPU's APIC page (wherever APIC_BASE puts it)? */
 bool minikvm_lapic_mmio_in_range(struct minikvm_lapic *apic, u64 gpa)
 {
-	u64 base = apic_base(apic);
+	u64 base = apic_base(apic) & MSR_IA32_APICBASE_BASE;
 
-	if (!(base & MSR_IA32_APICBASE_ENABLE) || (base & X2APIC_ENABLE))
-		return false;
-	base &= MSR_IA32_APICBASE_BASE;
 	return gpa >= base && gpa < base + PAGE_SIZE;
+}
+
+/* Does the page hold registers (xAPIC mode), or is it a hole? */
+bool minikvm_lapic_mmio_enabled(struct minikvm_lapic *apic)
+{
+	return hw_enabled(apic) && !x2apic_mode(apic);
 }
 
 /* ------------------------------------------------------------------ */

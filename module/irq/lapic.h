@@ -25,7 +25,8 @@ struct minikvm_vm;
 /**
  * struct minikvm_lapic_timer - the APIC timer on an hrtimer.
  * @timer: fires in hard interrupt context, on any host CPU.
- * @mode: MINIKVM_LVTT_*, a copy of LVTT's mode for the vCPU thread.
+ * @mode: MINIKVM_LVTT_*, a copy of LVTT's mode; written by the vCPU
+ *	thread, read by the callback (READ_ONCE()).
  * @period_ns: the period of a periodic timer, or of the current count.
  * @tscdeadline: the guest TSC value armed with IA32_TSC_DEADLINE, 0 if none.
  * @pending: expirations not yet turned into an interrupt; incremented by
@@ -75,6 +76,7 @@ int minikvm_lapic_reg_read(struct minikvm_lapic *apic, u32 offset, u32 len,
 			   void *data);
 int minikvm_lapic_reg_write(struct minikvm_lapic *apic, u32 offset, u32 val);
 bool minikvm_lapic_mmio_in_range(struct minikvm_lapic *apic, u64 gpa);
+bool minikvm_lapic_mmio_enabled(struct minikvm_lapic *apic);
 
 /* MSRs: IA32_APIC_BASE, x2APIC, TSC_DEADLINE. */
 int minikvm_lapic_set_base(struct minikvm_vcpu *vcpu, u64 value);
