@@ -46,6 +46,8 @@ static bool is_present_cap(long ext)
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 	case KVM_CAP_IOAPIC_POLARITY_IGNORED:
 	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
 		return true;
 	default:
 		return false;
@@ -77,6 +79,8 @@ long minikvm_check_extension(struct minikvm_vm *vm, long ext)
 		return boot_cpu_has(X86_FEATURE_XSAVE);
 	case KVM_CAP_XSAVE2:
 		return minikvm_xsave2_size();
+	case KVM_CAP_COALESCED_MMIO:
+		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	case KVM_CAP_SYNC_REGS:
 		return KVM_SYNC_X86_VALID_FIELDS;
 	case KVM_CAP_X2APIC_API:

@@ -83,6 +83,8 @@ int minikvm_emulate_halt(struct minikvm_vcpu *vcpu)
 {
 	int r = minikvm_skip_emulated_instruction(vcpu);
 
+	if (r != MINIKVM_EXIT_RESUME)
+		return r;
 	vcpu->stat.halt_exits++;
 	if (vcpu->apic) {
 		vcpu->mp_state = KVM_MP_STATE_HALTED;

@@ -16,18 +16,127 @@
 #include <asm/apicdef.h>
 
 #include "../compat.h"
+#include "../emulate/mmio_bus.h"
 #include "../minikvm.h"
 #include "irqchip.h"
 #include "lapic.h"
+
+/* The xAPIC page may be anywhere below MAXPHYADDR (52 bits at most). */
+#define LAPIC_MMIO_SPAN		(1ULL << 52)
 
 /* The chip ids of KVM_GET/SET_IRQCHIP. */
 #define CHIP_PIC_MASTER	KVM_IRQCHIP_PIC_MASTER
 #define CHIP_PIC_SLAVE	KVM_IRQCHIP_PIC_SLAVE
 #define CHIP_IOAPIC	KVM_IRQCHIP_IOAPIC
 
+/* ------------------------------------------------------------------ */
+/* MMIO: the xAPIC page and the IOAPIC on the in-kernel MMIO bus       */
+
+/*
+ * The xAPIC page of the accessing vCPU, wherever its APIC_BASE put it:
+ * one device spanning the whole guest-physical space that passes on every
+ * access outside the vCPU's own page.  Runs on the vCPU's thread (the
+ * page's owner).  With the APIC disabled or in x2APIC mode the page is a
+ * hole (KVM's LAPIC_MMIO_HOLE quirk): reads all ones, writes dropped.
+ */
+static int lapic_mmio_read(struct minikvm_mmio_device *dev,
+			   struct minikvm_vcpu *vcpu, gpa_t addr,
+			   unsigned int len, void *val)
+{
+	struct minikvm_lapic *apic = vcpu->apic;
+
+	if (!apic || !minikvm_lapic_mmio_in_range(apic, addr))
+		return -EOPNOTSUPP;
+	if (!minikvm_lapic_mmio_enabled(apic)) {
+		memset(val, 0xff, len);
+		return 0;
+	}
+	if (minikvm_lapic_reg_read(apic, addr & 0xfff, len, val))
+		memset(val, 0, len);
+	return 0;
+}
+
+/* Only aligned 32-bit writes reach a register (as KVM); others are dropped. */
+static int lapic_mmio_write(struct minikvm_mmio_device *dev,
+			    struct minikvm_vcpu *vcpu, gpa_t addr,
+			    unsigned int len, const void *val)
+{
+	struct minikvm_lapic *apic = vcpu->apic;
+	u32 data;
+
+	if (!apic || !minikvm_lapic_mmio_in_range(apic, addr))
+		return -EOPNOTSUPP;
+	if (!minikvm_lapic_mmio_enabled(apic) || len != 4 || (addr & 0xf))
+		return 0;
+	memcpy(&data, val, 4);
+	minikvm_lapic_reg_write(apic, addr & 0xff0, data);
+	return 0;
+}
+
+static const struct minikvm_mmio_ops lapic_mmio_ops = {
+	.read = lapic_mmio_read,
+	.write = lapic_mmio_write,
+};
+
+static struct minikvm_ioapic *to_ioapic(struct minikvm_mmio_device *dev)
+{
+	return &container_of(dev, struct minikvm_irqchip, ioapic_dev)->ioapic;
+}
+
+/* IOREGSEL and IOWIN; narrower accesses see their bytes of the register. */
+static int ioapic_mmio_read(struct minikvm_mmio_device *dev,
+			    struct minikvm_vcpu *vcpu, gpa_t addr,
+			    unsigned int len, void *val)
+{
+	u32 off = addr - dev->base, data;
+
+	data = minikvm_ioapic_mmio_read(to_ioapic(dev), off & ~3U);
+	data >>= (off & 3) * 8;
+	memset(val, 0, len);
+	memcpy(val, &data, min(len, 4U));
+	return 0;
+}
+
+static int ioapic_mmio_write(struct minikvm_mmio_device *dev,
+			     struct minikvm_vcpu *vcpu, gpa_t addr,
+			     unsigned int len, const void *val)
+{
+	u32 off = addr - dev->base, data = 0;
+
+	memcpy(&data, val, min(len, 4U));
+	minikvm_ioapic_mmio_write(to_ioapic(dev), off & ~3U, data);
+	return 0;
+}
+
+static const struct minikvm_mmio_ops ioapic_mmio_ops = {
+	.read = ioapic_mmio_read,
+	.write = ioapic_mmio_write,
+};
+
+static int register_mmio(struct minikvm_vm *vm, struct minikvm_irqchip *chip)
+{
+	int r;
+
+	chip->lapic_dev = (struct minikvm_mmio_device) {
+		.ops = &lapic_mmio_ops, .base = 0, .len = LAPIC_MMIO_SPAN,
+	};
+	chip->ioapic_dev = (struct minikvm_mmio_device) {
+		.ops = &ioapic_mmio_ops, .base = MINIKVM_IOAPIC_DEFAULT_BASE,
+		.len = MINIKVM_IOAPIC_MMIO_LEN,
+	};
+	r = minikvm_mmio_bus_register(vm, &chip->lapic_dev);
+	if (r)
+		return r;
+	r = minikvm_mmio_bus_register(vm, &chip->ioapic_dev);
+	if (r)
+		minikvm_mmio_bus_unregister(vm, &chip->lapic_dev);
+	return r;
+}
+
 /**
  * minikvm_vm_ioctl_create_irqchip - KVM_CREATE_IRQCHIP: an IOAPIC, two
- * PICs, and a local APIC for every vCPU created from now on.
+ * PICs, and a local APIC for every vCPU created from now on; the xAPIC
+ * pages and the IOAPIC go on the VM's MMIO bus.
  * @vm: the VM.
  *
  * Return: 0; -EEXIST if there is one already; -EINVAL once a vCPU
@@ -54,6 +163,11 @@ int minikvm_vm_ioctl_create_irqchip(struct minikvm_vm *vm)
 	}
 	minikvm_pic_init(&chip->pic, vm);
 	minikvm_ioapic_init(&chip->ioapic, vm);
+	r = register_mmio(vm, chip);
+	if (r) {
+		kfree(chip);
+		goto out;
+	}
 	/* Initialized before visible; pairs with READ_ONCE() readers. */
 	smp_store_release(&vm->irqchip, chip);
 out:
@@ -61,9 +175,16 @@ out:
 	return r;
 }
 
+/* VM teardown: no vCPU is left to use the MMIO devices. */
 void minikvm_irqchip_destroy(struct minikvm_vm *vm)
 {
-	kfree(vm->irqchip);
+	struct minikvm_irqchip *chip = vm->irqchip;
+
+	if (chip) {
+		minikvm_mmio_bus_unregister(vm, &chip->ioapic_dev);
+		minikvm_mmio_bus_unregister(vm, &chip->lapic_dev);
+	}
+	kfree(chip);
 	vm->irqchip = NULL;
 }
 

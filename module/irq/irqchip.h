@@ -8,6 +8,7 @@
 
 #include <linux/kvm.h>
 
+#include "../emulate/mmio_bus.h"
 #include "ioapic.h"
 #include "pic.h"
 
@@ -17,9 +18,19 @@ struct minikvm_vm;
 /* GSIs: 0-15 reach both PIC and IOAPIC pins, 16-23 the IOAPIC only. */
 #define MINIKVM_NR_GSIS		MINIKVM_IOAPIC_PINS
 
+/**
+ * struct minikvm_irqchip - the VM's interrupt controllers.
+ * @pic: both 8259s.
+ * @ioapic: the IOAPIC.
+ * @lapic_dev: the xAPIC MMIO pages of all vCPUs (each access goes to the
+ *	accessing vCPU's own APIC, if in its page).
+ * @ioapic_dev: the IOAPIC's MMIO registers.
+ */
 struct minikvm_irqchip {
 	struct minikvm_pic pic;
 	struct minikvm_ioapic ioapic;
+	struct minikvm_mmio_device lapic_dev;
+	struct minikvm_mmio_device ioapic_dev;
 };
 
 int minikvm_vm_ioctl_create_irqchip(struct minikvm_vm *vm);
