@@ -22,7 +22,7 @@
 #include "lapic.h"
 
 /* The xAPIC page may be anywhere below MAXPHYADDR (52 bits at most). */
-#define LAPIC_MMIO_SPAN		(1ULL << 52)
+#define LAPIC_MMIO_SPAN		BIT_ULL(52)
 
 /* The chip ids of KVM_GET/SET_IRQCHIP. */
 #define CHIP_PIC_MASTER	KVM_IRQCHIP_PIC_MASTER
