@@ -409,8 +409,11 @@ static int vcpu_block(struct minikvm_vcpu *vcpu)
 	minikvm_lapic_accept_events(vcpu);
 	if (uninitialized)
 		return -EAGAIN;
-	if (vcpu->mp_state == KVM_MP_STATE_HALTED)
+	if (vcpu->mp_state == KVM_MP_STATE_HALTED) {
 		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+		/* Whatever woke it is looked at before the next entry. */
+		set_bit(MINIKVM_REQ_EVENT, &vcpu->requests);
+	}
 	return MINIKVM_EXIT_RESUME;
 }
 
