@@ -40,6 +40,12 @@ static bool is_present_cap(long ext)
 	case KVM_CAP_X86_MSR_FILTER:
 	case KVM_CAP_BINARY_STATS_FD:
 	case KVM_CAP_SYNC_MMU:
+	/* The in-kernel irqchip (module/irq/). */
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_IRQ_INJECT_STATUS:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
+	case KVM_CAP_IOAPIC_POLARITY_IGNORED:
+	case KVM_CAP_SIGNAL_MSI:
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
 	case KVM_CAP_MMU_SHADOW_CACHE_CONTROL:
@@ -78,6 +84,10 @@ long minikvm_check_extension(struct minikvm_vm *vm, long ext)
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	case KVM_CAP_SYNC_REGS:
 		return KVM_SYNC_X86_VALID_FIELDS;
+	case KVM_CAP_X2APIC_API:
+		return KVM_X2APIC_API_VALID_FLAGS;
+	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
+		return 1;	/* the default period, 1 ns (1 GHz) */
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
 		       KVM_DIRTY_LOG_INITIALLY_SET;

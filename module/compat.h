@@ -63,6 +63,13 @@ struct kvm_userspace_memory_region2 {
 					 KVM_MSR_EXIT_REASON_UNKNOWN |	\
 					 KVM_MSR_EXIT_REASON_FILTER)
 #endif
+#ifndef KVM_CAP_X86_APIC_BUS_CYCLES_NS
+#define KVM_CAP_X86_APIC_BUS_CYCLES_NS	237
+#endif
+#ifndef KVM_X2APIC_API_VALID_FLAGS
+#define KVM_X2APIC_API_VALID_FLAGS	(KVM_X2APIC_API_USE_32BIT_IDS | \
+					 KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK)
+#endif
 
 /*
  * MMU notifiers: the callbacks minikvm implements have the same signature

@@ -47,6 +47,7 @@ static const struct cpuid_bit guest_feature_bits[MINIKVM_GUEST_NR_FEATURES] = {
 	[MINIKVM_GUEST_VMX]		= { 1, 0, R_ECX, 5 },
 	[MINIKVM_GUEST_PCID]		= { 1, 0, R_ECX, 17 },
 	[MINIKVM_GUEST_X2APIC]		= { 1, 0, R_ECX, 21 },
+	[MINIKVM_GUEST_TSC_DEADLINE]	= { 1, 0, R_ECX, 24 },
 };
 
 /* CR4 bits that exist only with a CPUID feature. */

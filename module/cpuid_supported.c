@@ -5,7 +5,7 @@
  *
  * The table is truthful: it lists only features that run natively in the
  * guest with nothing left for minikvm to emulate, or that minikvm
- * emulates.  No local APIC, MTRRs, machine-check banks, PMU, protection
+ * emulates (the local APIC and x2APIC).  No MTRRs, machine-check banks, PMU, protection
  * keys, speculation-control MSRs or nested SVM.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -27,6 +27,9 @@
 #define LEAF1_ECX	(BIT(0) | BIT(1) | BIT(9) | BIT(12) | BIT(13) | \
 			 BIT(17) | BIT(19) | BIT(20) | BIT(22) | BIT(23) | \
 			 BIT(25) | BIT(26) | BIT(28) | BIT(29) | BIT(30))
+/* The local APIC and x2APIC, emulated by the in-kernel irqchip. */
+#define LEAF1_ECX_X2APIC	BIT(21)
+#define LEAF1_EDX_APIC		BIT(9)
 #define LEAF1_ECX_XSAVE		BIT(26)
 #define LEAF1_ECX_AVX		BIT(28)
 #define LEAF1_ECX_HYPERVISOR	BIT(31)
@@ -177,8 +180,8 @@ static void add_leaf1(void)
 		ecx &= ~(LEAF1_ECX_AVX | BIT(12) | BIT(29));	/* FMA, F16C */
 	/* Keep brand index and CLFLUSH size; no APIC id, no HTT count. */
 	e->ebx &= GENMASK(15, 0);
-	e->ecx = (e->ecx & ecx) | LEAF1_ECX_HYPERVISOR;
-	e->edx &= LEAF1_EDX;
+	e->ecx = (e->ecx & ecx) | LEAF1_ECX_HYPERVISOR | LEAF1_ECX_X2APIC;
+	e->edx = (e->edx & LEAF1_EDX) | LEAF1_EDX_APIC;
 }
 
 static void add_leaf7(void)

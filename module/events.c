@@ -17,6 +17,7 @@
 #include <linux/sched.h>
 #include <asm/traps.h>
 
+#include "irq/irqchip.h"
 #include "minikvm.h"
 #include "regs.h"
 #include "x86.h"
@@ -252,14 +253,55 @@ static void inject_pending_exception(struct minikvm_vcpu *vcpu)
 		vcpu->stat.pf_guest++;
 }
 
+/*
+ * An interrupt from the in-kernel irqchip (PIC or local APIC): taken from
+ * the controller and injected when the guest can take it now; otherwise
+ * an interrupt window (IF, interrupt shadow), a TPR window (CR8), or an
+ * immediate exit when another event is being delivered first.
+ */
+static void inject_irqchip_interrupt(struct minikvm_vcpu *vcpu, bool can_inject,
+				     bool *req_immediate_exit)
+{
+	int vector, tpr_prio;
+
+	if (!vcpu->apic)
+		return;
+	vector = minikvm_cpu_has_interrupt(vcpu, &tpr_prio);
+	/* One is being delivered: exit right after, for the next one. */
+	if (vcpu->interrupt.injected) {
+		if (vector >= 0)
+			*req_immediate_exit = true;
+		return;
+	}
+	if (vector < 0) {
+		if (tpr_prio >= 0 && minikvm_x86_ops.enable_tpr_window)
+			minikvm_x86_call(enable_tpr_window)(vcpu, tpr_prio);
+		return;
+	}
+	if (!can_inject) {
+		*req_immediate_exit = true;
+		return;
+	}
+	if (!minikvm_x86_call(interrupt_allowed)(vcpu)) {
+		minikvm_x86_call(enable_irq_window)(vcpu);
+		return;
+	}
+	vector = minikvm_cpu_get_interrupt(vcpu);
+	if (vector < 0)
+		return;
+	minikvm_queue_interrupt(vcpu, vector, false);
+	minikvm_x86_call(inject_irq)(vcpu);
+}
+
 /**
  * minikvm_check_and_inject_events - choose the event for the next entry.
  * @vcpu: the vCPU.
  * @req_immediate_exit: set when an event must wait for the one being
  *	delivered: the entry then exits right after the delivery.
  *
- * Order: a re-injected event, then a pending exception, then an NMI.
- * External interrupts come only from KVM_INTERRUPT, already injected.
+ * Order: a re-injected event, then a pending exception, then an NMI, then
+ * an external interrupt: from the in-kernel irqchip, or from KVM_INTERRUPT
+ * (already injected).
  *
  * Return: 0.
  */
@@ -291,6 +333,8 @@ int minikvm_check_and_inject_events(struct minikvm_vcpu *vcpu,
 		if (vcpu->nmi_pending)
 			minikvm_x86_call(enable_nmi_window)(vcpu);
 	}
+
+	inject_irqchip_interrupt(vcpu, can_inject, req_immediate_exit);
 
 	/*
 	 * As KVM: an interrupt from KVM_INTERRUPT that is being delivered

@@ -12,6 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/srcu.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 #include <linux/mm_types.h>
 #include <asm/fpu/api.h>
@@ -24,6 +25,7 @@
 #include "stats.h"
 #include "tsc.h"
 #include "mmu/mmu.h"
+#include "irq/lapic.h"
 
 /* Limits: the same numbers stock KVM x86 advertises. */
 #define MINIKVM_API_VERSION	12
@@ -48,6 +50,7 @@ enum minikvm_reg {
 };
 
 struct minikvm_vm;
+struct minikvm_irqchip;
 struct minikvm_emulator;
 struct minikvm_mmio_bus;
 struct minikvm_coalesced_mmio;
@@ -139,7 +142,12 @@ struct minikvm_pio {
 	u64 next_rip;
 };
 
-/* vcpu->mp_state: without an in-kernel local APIC always RUNNABLE. */
+/*
+ * vcpu->mp_state: without an in-kernel local APIC always RUNNABLE.  With
+ * one: HALTED after HLT (the vCPU sleeps in KVM_RUN until an event),
+ * UNINITIALIZED for an AP not yet started, INIT_RECEIVED after INIT until
+ * a SIPI.  Written only by the vCPU thread.
+ */
 
 /**
  * struct minikvm_vcpu - the vendor-neutral part of a vCPU.
@@ -149,6 +157,10 @@ struct minikvm_pio {
  * @requests: MINIKVM_REQ_* bits; set with set_bit() by any thread, cleared by
  *	the vCPU thread with test_and_clear_bit().
  * @cpu: the host CPU the vCPU last entered the guest on, -1 before.
+ * @wq: where the vCPU thread sleeps while halted or waiting for INIT/SIPI;
+ *	woken by minikvm_vcpu_wake() (interrupt delivery, the APIC timer).
+ * @apic: the in-kernel local APIC, or NULL; set before the vCPU is
+ *	published and freed with it, so other threads may follow it.
  *
  * Fields below @cpu are only touched by the thread holding @mutex.
  */
@@ -164,13 +176,15 @@ struct minikvm_vcpu {
 	int mode;
 	unsigned long requests;
 	int cpu;
+	wait_queue_head_t wq;
+	struct minikvm_lapic *apic;
 
 	u64 regs[MINIKVM_NR_GPRS];
 	u64 rip;
 	u64 rflags;
 	u64 efer;			/* the guest's view; no SVME */
-	u64 cr8;			/* the TPR: no local APIC, so just CR8 */
-	u64 apic_base;			/* no local APIC yet: just stored */
+	u64 cr8;			/* CR8; the TPR's copy with a local APIC */
+	u64 apic_base;			/* WRITE_ONCE: read by interrupt routing */
 	u64 xcr0;
 	u64 db[4];			/* DR0-3 */
 	u64 dr6;
@@ -220,6 +234,12 @@ struct minikvm_vcpu {
  * @bugged: set by MINIKVM_BUG_ON(); every later ioctl fails with -EIO.
  * @msr_filter: KVM_X86_SET_MSR_FILTER's filter, or NULL; RCU-protected.
  * @user_space_msr_mask: which failed guest MSR accesses exit to userspace.
+ * @irqchip: the in-kernel IOAPIC and PICs (KVM_CREATE_IRQCHIP), or NULL;
+ *	set once under @lock before any vCPU exists, freed with the VM.
+ * @x2apic_format: KVM_X2APIC_API_USE_32BIT_IDS was enabled.
+ * @x2apic_broadcast_quirk_disabled: KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK.
+ * @apic_bus_cycle_ns: the APIC timer's bus clock period
+ *	(KVM_CAP_X86_APIC_BUS_CYCLES_NS), fixed once a vCPU exists.
  * @mmio_bus_lock: serializes changes to @mmio_bus and the coalesced MMIO
  *	zones; a leaf but for the allocations done under it.
  * @mmio_bus: the in-kernel MMIO devices (emulate/mmio_bus.h): read under
@@ -250,6 +270,10 @@ struct minikvm_vm {
 	struct minikvm_msr_filter __rcu *msr_filter;	/* vm->lock to replace */
 	u32 user_space_msr_mask;	/* KVM_MSR_EXIT_REASON_*, vm->lock */
 	struct minikvm_vm_tsc tsc;
+	struct minikvm_irqchip *irqchip;
+	bool x2apic_format;
+	bool x2apic_broadcast_quirk_disabled;
+	u64 apic_bus_cycle_ns;
 	struct mutex mmio_bus_lock;	/* protects mmio_bus updates */
 	struct minikvm_mmio_bus __rcu *mmio_bus;
 	struct minikvm_coalesced_mmio *coalesced;
@@ -285,6 +309,7 @@ void minikvm_vm_put(struct minikvm_vm *vm);
 void minikvm_make_all_vcpus_request(struct minikvm_vm *vm, int req);
 void minikvm_make_request(struct minikvm_vcpu *vcpu, int req);
 void minikvm_vcpu_kick(struct minikvm_vcpu *vcpu);
+void minikvm_vcpu_wake(struct minikvm_vcpu *vcpu);
 
 /* The current memslots, for a reader holding vm->srcu or vm->slots_lock. */
 static inline struct minikvm_memslots *minikvm_memslots(struct minikvm_vm *vm)

@@ -92,8 +92,6 @@ static bool is_zero_msr(u32 index)
 	case MSR_K7_PERFCTR0 ... MSR_K7_PERFCTR3:
 	/* No LBR virtualization (as KVM without LBRV). */
 	case MSR_IA32_DEBUGCTLMSR:
-	/* No local APIC: the deadline timer does not exist. */
-	case MSR_IA32_TSC_DEADLINE:
 		return true;
 	default:
 		return false;
@@ -119,7 +117,7 @@ static u64 *stored_msr(struct minikvm_vcpu *vcpu, u32 index)
 	}
 }
 
-/* x2APIC MSRs exist, but need the in-kernel local APIC (refused, as KVM). */
+/* x2APIC MSRs: the in-kernel local APIC's, refused without one (as KVM). */
 static bool is_x2apic_msr(u32 index)
 {
 	return index >= APIC_BASE_MSR && index <= APIC_BASE_MSR + 0xff;
@@ -130,10 +128,12 @@ static int get_common_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data)
 	u64 *field = stored_msr(vcpu, index);
 
 	if (is_x2apic_msr(index))
-		return 1;
+		return minikvm_x2apic_msr_read(vcpu, index, data);
 
 	if (field)
 		*data = *field;
+	else if (index == MSR_IA32_TSC_DEADLINE)
+		*data = minikvm_lapic_get_tscdeadline(vcpu);
 	else if (index == MSR_IA32_TSC)
 		*data = minikvm_read_guest_tsc(vcpu);
 	else if (is_zero_msr(index))
@@ -269,7 +269,7 @@ static int set_common_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data,
 	struct minikvm_vcpu_msrs *m = &vcpu->msrs;
 
 	if (is_x2apic_msr(index))
-		return 1;
+		return minikvm_x2apic_msr_write(vcpu, index, data);
 	if (is_ignored_write_msr(index))
 		return 0;
 	switch (index) {
@@ -284,7 +284,9 @@ static int set_common_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data,
 		set_tsc_adjust(vcpu, data, host_initiated);
 		return 0;
 	case MSR_IA32_TSC_DEADLINE:
-		return 0;	/* no local APIC timer to arm */
+		/* Ignored unless LVTT is in TSC-deadline mode (as KVM). */
+		minikvm_lapic_set_tscdeadline(vcpu, data);
+		return 0;
 	case MSR_IA32_MISC_ENABLE:
 		return set_misc_enable(vcpu, data, host_initiated);
 	case MSR_K7_HWCR:

@@ -96,7 +96,7 @@ void minikvm_vcpu_ioctl_get_sregs(struct minikvm_vcpu *vcpu,
 {
 	memset(sregs, 0, sizeof(*sregs));
 	minikvm_x86_call(get_sregs)(vcpu, sregs);
-	sregs->cr8 = vcpu->cr8;
+	sregs->cr8 = minikvm_get_cr8(vcpu);
 	sregs->efer = vcpu->efer;
 	sregs->apic_base = vcpu->apic_base;
 	if (vcpu->interrupt.injected && !vcpu->interrupt.soft)
@@ -177,7 +177,8 @@ static bool is_valid_apic_base(struct minikvm_vcpu *vcpu, u64 data,
 }
 
 /**
- * minikvm_set_apic_base - IA32_APIC_BASE, stored: there is no local APIC.
+ * minikvm_set_apic_base - IA32_APIC_BASE: stored, and the in-kernel local
+ * APIC (if any) changes mode.
  * @vcpu: the vCPU.
  * @data: the new value.
  * @host_initiated: from userspace rather than WRMSR.
@@ -189,8 +190,7 @@ int minikvm_set_apic_base(struct minikvm_vcpu *vcpu, u64 data,
 {
 	if (!is_valid_apic_base(vcpu, data, host_initiated))
 		return 1;
-	vcpu->apic_base = data;
-	return 0;
+	return minikvm_lapic_set_base(vcpu, data);
 }
 
 /* A paging mode change flushes the guest's TLB, as KVM does. */
@@ -229,8 +229,8 @@ int minikvm_vcpu_ioctl_set_sregs(struct minikvm_vcpu *vcpu,
 	minikvm_x86_call(set_efer)(vcpu);
 	/* KVM ignores a CR8 with reserved bits. */
 	if (!(sregs->cr8 & ~0xfULL))
-		vcpu->cr8 = sregs->cr8;
-	vcpu->apic_base = sregs->apic_base;
+		minikvm_set_cr8(vcpu, sregs->cr8);
+	minikvm_lapic_set_base(vcpu, sregs->apic_base);
 
 	vec = find_first_bit((const unsigned long *)sregs->interrupt_bitmap,
 			     KVM_NR_INTERRUPTS);
@@ -270,21 +270,44 @@ int minikvm_vcpu_ioctl_set_debugregs(struct minikvm_vcpu *vcpu,
 
 /*
  * Without an in-kernel local APIC a vCPU is always runnable: HLT exits to
- * userspace, and INIT/SIPI are userspace's business.
+ * userspace, and INIT/SIPI are userspace's business.  With one, a pending
+ * INIT or SIPI is acted on first, as KVM does.
  */
 void minikvm_vcpu_ioctl_get_mp_state(struct minikvm_vcpu *vcpu,
 				     struct kvm_mp_state *mp_state)
 {
+	minikvm_lapic_accept_events(vcpu);
 	mp_state->mp_state = vcpu->mp_state;
 }
 
-/* Return: 0 for KVM_MP_STATE_RUNNABLE, -EINVAL for anything else (KVM). */
+/*
+ * Return: 0, or -EINVAL for an unknown state, or anything but RUNNABLE
+ * without an in-kernel local APIC (KVM).  SIPI_RECEIVED is stored as
+ * INIT_RECEIVED with the SIPI pending (its vector is the last one sent).
+ */
 int minikvm_vcpu_ioctl_set_mp_state(struct minikvm_vcpu *vcpu,
 				    const struct kvm_mp_state *mp_state)
 {
-	if (mp_state->mp_state != KVM_MP_STATE_RUNNABLE)
+	u32 state = mp_state->mp_state;
+
+	switch (state) {
+	case KVM_MP_STATE_RUNNABLE:
+		break;
+	case KVM_MP_STATE_UNINITIALIZED:
+	case KVM_MP_STATE_INIT_RECEIVED:
+	case KVM_MP_STATE_HALTED:
+	case KVM_MP_STATE_SIPI_RECEIVED:
+		if (!vcpu->apic)
+			return -EINVAL;
+		break;
+	default:
 		return -EINVAL;
-	vcpu->mp_state = mp_state->mp_state;
+	}
+	if (state == KVM_MP_STATE_SIPI_RECEIVED) {
+		state = KVM_MP_STATE_INIT_RECEIVED;
+		set_bit(MINIKVM_APIC_SIPI, &vcpu->apic->pending_events);
+	}
+	vcpu->mp_state = state;
 	set_bit(MINIKVM_REQ_EVENT, &vcpu->requests);
 	return 0;
 }

@@ -160,6 +160,9 @@ static long vcpu_ioctl_interrupt(struct minikvm_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&irq, argp, sizeof(irq)))
 		return -EFAULT;
+	/* The in-kernel PIC is the source of external interrupts (as KVM). */
+	if (vcpu->apic)
+		return -ENXIO;
 	return minikvm_vcpu_ioctl_interrupt(vcpu, &irq);
 }
 
@@ -192,6 +195,38 @@ static long vcpu_ioctl_set_signal_mask(struct minikvm_vcpu *vcpu,
 	vcpu->sigset = set;
 	vcpu->sigset_active = true;
 	return 0;
+}
+
+static long vcpu_ioctl_get_lapic(struct minikvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_lapic_state *s;
+	long r;
+
+	if (!vcpu->apic)
+		return -EINVAL;
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	if (!s)
+		return -ENOMEM;
+	r = minikvm_vcpu_ioctl_get_lapic(vcpu, s);
+	if (!r && copy_to_user(argp, s, sizeof(*s)))
+		r = -EFAULT;
+	kfree(s);
+	return r;
+}
+
+static long vcpu_ioctl_set_lapic(struct minikvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_lapic_state *s;
+	long r;
+
+	if (!vcpu->apic)
+		return -EINVAL;
+	s = memdup_user(argp, sizeof(*s));
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	r = minikvm_vcpu_ioctl_set_lapic(vcpu, s);
+	kfree(s);
+	return r;
 }
 
 /* KVM_ENABLE_CAP on a vCPU: minikvm has no per-vCPU capability. */
@@ -260,6 +295,10 @@ static long minikvm_vcpu_ioctl_locked(struct minikvm_vcpu *vcpu,
 		return vcpu_ioctl_interrupt(vcpu, argp);
 	case KVM_NMI:
 		return minikvm_vcpu_ioctl_nmi(vcpu);
+	case KVM_GET_LAPIC:
+		return vcpu_ioctl_get_lapic(vcpu, argp);
+	case KVM_SET_LAPIC:
+		return vcpu_ioctl_set_lapic(vcpu, argp);
 	case KVM_GET_TSC_KHZ:
 		return minikvm_get_tsc_khz();
 	case KVM_SET_TSC_KHZ:
@@ -320,6 +359,7 @@ void minikvm_vcpu_reset(struct minikvm_vcpu *vcpu, bool init_event)
 	vcpu->regs[MINIKVM_REG_RDX] = minikvm_cpuid_signature(vcpu);
 	minikvm_x86_call(vcpu_reset)(vcpu);
 	minikvm_events_reset(vcpu);
+	minikvm_lapic_reset(vcpu, init_event);
 	vcpu->complete_userspace_exit = NULL;
 	minikvm_emulator_reset(vcpu);
 }
@@ -327,6 +367,7 @@ void minikvm_vcpu_reset(struct minikvm_vcpu *vcpu, bool init_event)
 /* Free everything minikvm_vcpu_alloc() and the backend allocated. */
 void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu)
 {
+	minikvm_lapic_free(vcpu);
 	minikvm_mmu_vcpu_destroy(vcpu);
 	if (vcpu->guest_fpu.fpstate) {
 		minikvm_x86_call(vcpu_free)(vcpu);
@@ -351,6 +392,7 @@ static struct minikvm_vcpu *minikvm_vcpu_alloc(struct minikvm_vm *vm, u32 id)
 	vcpu->vcpu_id = id;
 	vcpu->cpu = -1;
 	mutex_init(&vcpu->mutex);
+	init_waitqueue_head(&vcpu->wq);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->run || !vcpu->pio_data || minikvm_emulator_create(vcpu))
@@ -363,10 +405,20 @@ static struct minikvm_vcpu *minikvm_vcpu_alloc(struct minikvm_vm *vm, u32 id)
 	}
 	snprintf(vcpu->stats_id, sizeof(vcpu->stats_id), "kvm-%d/vcpu-%u",
 		 task_pid_nr(current), id);
+	/* The irqchip cannot appear now: this vCPU is counted already. */
+	if (READ_ONCE(vm->irqchip) && minikvm_lapic_create(vcpu))
+		goto err_backend;
 	minikvm_vcpu_cpuid_init(vcpu);
 	minikvm_vcpu_reset(vcpu, false);
 	minikvm_vcpu_tsc_init(vcpu);
+	/* With an in-kernel APIC, APs wait for INIT and SIPI (as KVM). */
+	if (vcpu->apic && !minikvm_lapic_is_bsp(vcpu))
+		vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
 	return vcpu;
+
+err_backend:
+	minikvm_x86_call(vcpu_free)(vcpu);
+	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 
 err:
 	vcpu->guest_fpu.fpstate = NULL;

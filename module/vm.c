@@ -15,6 +15,7 @@
 #include <linux/uaccess.h>
 
 #include "compat.h"
+#include "irq/irqchip.h"
 #include "minikvm.h"
 #include "x86.h"
 #include "emulate/coalesced_mmio.h"
@@ -42,6 +43,7 @@ static void minikvm_vm_destroy(struct minikvm_vm *vm)
 	xa_for_each(&vm->vcpus, id, vcpu)
 		minikvm_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
+	minikvm_irqchip_destroy(vm);
 
 	minikvm_coalesced_mmio_destroy(vm);
 	minikvm_mmio_bus_destroy(vm);
@@ -86,6 +88,26 @@ void minikvm_vcpu_kick(struct minikvm_vcpu *vcpu)
 	if (cpu != me && cpu >= 0 && cpu_online(cpu))
 		smp_send_reschedule(cpu);
 	put_cpu();
+}
+
+/**
+ * minikvm_vcpu_wake - an event (interrupt, INIT/SIPI, timer) for @vcpu.
+ * @vcpu: the vCPU.
+ *
+ * The caller made the event visible first (an IRR bit, pending_events,
+ * the timer's pending count).  Then MINIKVM_REQ_EVENT, then: a vCPU
+ * sleeping in KVM_RUN (halted) is woken, one in the guest is kicked out.
+ * wake_up() orders the event before the sleeper's re-check of its
+ * condition (it pairs with prepare_to_wait() in x86.c, vcpu_block()).
+ *
+ * Context: any, including hard interrupt context (the APIC timer) and
+ * under the IOAPIC and PIC spinlocks.
+ */
+void minikvm_vcpu_wake(struct minikvm_vcpu *vcpu)
+{
+	set_bit(MINIKVM_REQ_EVENT, &vcpu->requests);
+	wake_up_interruptible(&vcpu->wq);
+	minikvm_vcpu_kick(vcpu);
 }
 
 /* Set @req on @vcpu from any thread and kick it out of the guest. */
@@ -250,6 +272,9 @@ static long minikvm_vm_ioctl_cap(struct minikvm_vm *vm, void __user *argp)
 		return -EFAULT;
 	if (cap.cap == KVM_CAP_X86_USER_SPACE_MSR)
 		return vm_enable_user_space_msr(vm, &cap);
+	if (cap.cap == KVM_CAP_X2APIC_API ||
+	    cap.cap == KVM_CAP_X86_APIC_BUS_CYCLES_NS)
+		return minikvm_vm_enable_irq_cap(vm, &cap);
 	if (cap.cap == KVM_CAP_EXIT_ON_EMULATION_FAILURE)
 		return minikvm_vm_enable_exit_on_emulation_failure(vm, &cap);
 	if (cap.cap == KVM_CAP_MAX_VCPU_ID)
@@ -323,6 +348,18 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return minikvm_set_tsc_khz(arg);
 	case KVM_SET_NR_MMU_PAGES:
 		return minikvm_vm_ioctl_set_nr_mmu_pages(vm, arg);
+	case KVM_CREATE_IRQCHIP:
+		return minikvm_vm_ioctl_create_irqchip(vm);
+	case KVM_IRQ_LINE:
+		return minikvm_vm_ioctl_irq_line(vm, argp, false);
+	case KVM_IRQ_LINE_STATUS:
+		return minikvm_vm_ioctl_irq_line(vm, argp, true);
+	case KVM_GET_IRQCHIP:
+		return minikvm_vm_ioctl_get_irqchip(vm, argp);
+	case KVM_SET_IRQCHIP:
+		return minikvm_vm_ioctl_set_irqchip(vm, argp);
+	case KVM_SIGNAL_MSI:
+		return minikvm_vm_ioctl_signal_msi(vm, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -358,6 +395,7 @@ static struct minikvm_vm *minikvm_vm_alloc(void)
 		return NULL;
 	}
 	minikvm_vm_tsc_init(vm);
+	vm->apic_bus_cycle_ns = 1;
 	snprintf(vm->stats_id, sizeof(vm->stats_id), "kvm-%d",
 		 task_pid_nr(current));
 	return vm;

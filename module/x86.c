@@ -16,6 +16,7 @@
 
 #include "compat.h"
 #include "fpu.h"
+#include "irq/irqchip.h"
 #include "minikvm.h"
 #include "regs.h"
 #include "x86.h"
@@ -74,7 +75,10 @@ void minikvm_set_rflags(struct minikvm_vcpu *vcpu, u64 rflags)
 	set_bit(MINIKVM_REQ_EVENT, &vcpu->requests);
 }
 
-/* Without an in-kernel local APIC, HLT is userspace's business (as KVM). */
+/*
+ * Without an in-kernel local APIC, HLT is userspace's business (as KVM).
+ * With one, the vCPU sleeps in KVM_RUN until an event (vcpu_block()).
+ */
 int minikvm_emulate_halt(struct minikvm_vcpu *vcpu)
 {
 	int r = minikvm_skip_emulated_instruction(vcpu);
@@ -82,8 +86,24 @@ int minikvm_emulate_halt(struct minikvm_vcpu *vcpu)
 	if (r != MINIKVM_EXIT_RESUME)
 		return r;
 	vcpu->stat.halt_exits++;
+	if (vcpu->apic) {
+		vcpu->mp_state = KVM_MP_STATE_HALTED;
+		return r;
+	}
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return MINIKVM_EXIT_USERSPACE;
+}
+
+u64 minikvm_get_cr8(struct minikvm_vcpu *vcpu)
+{
+	return vcpu->apic ? minikvm_lapic_get_cr8(vcpu) : vcpu->cr8;
+}
+
+void minikvm_set_cr8(struct minikvm_vcpu *vcpu, u64 cr8)
+{
+	if (vcpu->apic)
+		minikvm_lapic_set_cr8(vcpu, cr8);
+	vcpu->cr8 = cr8;
 }
 
 /* INVD, WBINVD, and MONITOR/MWAIT as KVM's default quirk has them. */
@@ -165,6 +185,12 @@ int minikvm_exit_pio(struct minikvm_vcpu *vcpu, bool in, u16 port, u8 size,
 	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
 	vcpu->stat.io_exits++;
 
+	/* A device of the in-kernel irqchip: no exit at all. */
+	if (minikvm_pio_in_kernel(vcpu, in, port, size)) {
+		finish_instruction(vcpu, next_rip);
+		return MINIKVM_EXIT_RESUME;
+	}
+
 	if (!in)
 		memcpy(vcpu->pio_data, &vcpu->regs[MINIKVM_REG_RAX], size);
 	if (!in && port == 0x7e) {
@@ -227,12 +253,13 @@ static bool exit_request_pending(struct minikvm_vcpu *vcpu)
 
 /*
  * Userspace with its own interrupt controller asked to hear when the guest
- * can take an interrupt, and none is queued yet.
+ * can take an interrupt, and none is queued yet.  With the in-kernel
+ * irqchip the request is ignored (as KVM).
  */
 static bool wants_interrupt_window(struct minikvm_vcpu *vcpu)
 {
 	return READ_ONCE(vcpu->run->request_interrupt_window) &&
-	       !vcpu->interrupt.injected;
+	       !vcpu->interrupt.injected && !vcpu->apic;
 }
 
 /* Pick the events for this entry; see minikvm_check_and_inject_events(). */
@@ -240,6 +267,8 @@ static void inject_events(struct minikvm_vcpu *vcpu, bool *req_immediate_exit)
 {
 	bool req_int_win = wants_interrupt_window(vcpu);
 
+	/* Timer expirations become IRR bits (and set MINIKVM_REQ_EVENT). */
+	minikvm_lapic_inject_pending_timer(vcpu);
 	if (!minikvm_check_request(vcpu, MINIKVM_REQ_EVENT) && !req_int_win)
 		return;
 	vcpu->stat.req_event++;
@@ -293,6 +322,9 @@ static int enter_guest(struct minikvm_vcpu *vcpu)
 	    process_requests(vcpu) == MINIKVM_EXIT_USERSPACE)
 		return MINIKVM_EXIT_USERSPACE;
 	inject_events(vcpu, &req_immediate_exit);
+	/* V_TPR is loaded from vcpu->cr8: the APIC's TPR is the truth. */
+	if (vcpu->apic)
+		vcpu->cr8 = minikvm_lapic_get_cr8(vcpu);
 
 	preempt_disable();
 	local_irq_disable();
@@ -323,8 +355,66 @@ static int enter_guest(struct minikvm_vcpu *vcpu)
 	local_irq_enable();
 	preempt_enable();
 
+	/* The guest's MOV to CR8 went to V_TPR: back into the TPR. */
+	if (vcpu->apic && vcpu->cr8 != minikvm_lapic_get_cr8(vcpu))
+		minikvm_lapic_set_cr8(vcpu, vcpu->cr8);
 	vcpu->stat.exits++;
 	return minikvm_x86_call(handle_exit)(vcpu);
+}
+
+/*
+ * Can a halted vCPU (or one waiting for SIPI) go on?  Runs on the vCPU
+ * thread between prepare_to_wait() and schedule(): must not sleep.
+ */
+static bool vcpu_has_events(struct minikvm_vcpu *vcpu)
+{
+	int tpr_prio;
+
+	if (minikvm_lapic_has_pending_events(vcpu))
+		return true;
+	if (vcpu->mp_state == KVM_MP_STATE_INIT_RECEIVED ||
+	    vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED)
+		return false;
+	minikvm_lapic_inject_pending_timer(vcpu);
+	if (atomic_read(&vcpu->nmi_queued) || vcpu->nmi_pending ||
+	    minikvm_event_needs_reinjection(vcpu) || vcpu->exception.pending)
+		return true;
+	return minikvm_x86_call(interrupt_allowed)(vcpu) &&
+	       minikvm_cpu_has_interrupt(vcpu, &tpr_prio) >= 0;
+}
+
+/*
+ * Sleep until vcpu_has_events() or a signal.  The waker publishes the
+ * event, then calls wake_up() (minikvm_vcpu_wake()); prepare_to_wait()
+ * before the check pairs with it, so a wake-up is never missed.
+ *
+ * Return: MINIKVM_EXIT_RESUME, or -EAGAIN for an AP that was not started
+ * yet once it has an INIT (KVM's answer; userspace runs it again).
+ */
+static int vcpu_block(struct minikvm_vcpu *vcpu)
+{
+	bool uninitialized = vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED;
+	DEFINE_WAIT(wait);
+
+	for (;;) {
+		prepare_to_wait(&vcpu->wq, &wait, TASK_INTERRUPTIBLE);
+		if (vcpu_has_events(vcpu) || signal_pending(current))
+			break;
+		schedule();
+	}
+	finish_wait(&vcpu->wq, &wait);
+
+	if (signal_pending(current))
+		return MINIKVM_EXIT_RESUME;
+	minikvm_lapic_accept_events(vcpu);
+	if (uninitialized)
+		return -EAGAIN;
+	if (vcpu->mp_state == KVM_MP_STATE_HALTED) {
+		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+		/* Whatever woke it is looked at before the next entry. */
+		set_bit(MINIKVM_REQ_EVENT, &vcpu->requests);
+	}
+	return MINIKVM_EXIT_RESUME;
 }
 
 static int run_loop(struct minikvm_vcpu *vcpu)
@@ -333,10 +423,16 @@ static int run_loop(struct minikvm_vcpu *vcpu)
 	int r;
 
 	for (;;) {
-		r = enter_guest(vcpu);
+		/* An AP not yet started answers its INIT with -EAGAIN first. */
+		if (vcpu->mp_state != KVM_MP_STATE_UNINITIALIZED)
+			minikvm_lapic_accept_events(vcpu);
+		if (vcpu->mp_state == KVM_MP_STATE_RUNNABLE)
+			r = enter_guest(vcpu);
+		else
+			r = vcpu_block(vcpu);
 		if (r <= 0)
 			return r;
-		if (READ_ONCE(run->request_interrupt_window) &&
+		if (!vcpu->apic && READ_ONCE(run->request_interrupt_window) &&
 		    minikvm_ready_for_interrupt_injection(vcpu)) {
 			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 			vcpu->stat.request_irq_exits++;
@@ -357,9 +453,10 @@ static void post_run_save(struct minikvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 
 	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
-	run->cr8 = vcpu->cr8;
+	run->cr8 = minikvm_get_cr8(vcpu);
 	run->apic_base = vcpu->apic_base;
-	run->ready_for_interrupt_injection =
+	/* With the in-kernel PIC, userspace never injects (as KVM). */
+	run->ready_for_interrupt_injection = vcpu->apic ||
 		minikvm_ready_for_interrupt_injection(vcpu);
 }
 
@@ -380,10 +477,13 @@ static int pre_run(struct minikvm_vcpu *vcpu)
 	r = minikvm_sync_regs_from_run(vcpu);
 	if (r)
 		return r;
+	/* kvm_run->cr8 is the TPR only for a userspace local APIC. */
 	cr8 = READ_ONCE(run->cr8);
-	if (cr8 & ~0xfULL)
-		return -EINVAL;
-	vcpu->cr8 = cr8;
+	if (!vcpu->apic) {
+		if (cr8 & ~0xfULL)
+			return -EINVAL;
+		vcpu->cr8 = cr8;
+	}
 
 	complete = vcpu->complete_userspace_exit;
 	if (complete) {

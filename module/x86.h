@@ -48,6 +48,7 @@ struct minikvm_x86_ops {
 	void (*set_interrupt_shadow)(struct minikvm_vcpu *vcpu, u32 mask);
 	void (*enable_irq_window)(struct minikvm_vcpu *vcpu);
 	void (*enable_nmi_window)(struct minikvm_vcpu *vcpu);
+	void (*enable_tpr_window)(struct minikvm_vcpu *vcpu, int prio);
 
 	void (*vcpu_run)(struct minikvm_vcpu *vcpu);
 	int (*handle_exit)(struct minikvm_vcpu *vcpu);
@@ -97,6 +98,10 @@ int minikvm_emulate_xsetbv(struct minikvm_vcpu *vcpu);
 int minikvm_emulate_rdtscp(struct minikvm_vcpu *vcpu);
 int minikvm_emulate_as_nop(struct minikvm_vcpu *vcpu);
 int minikvm_emulate_triple_fault(struct minikvm_vcpu *vcpu);
+
+/* CR8: the local APIC's TPR with an in-kernel APIC, else a plain value. */
+u64 minikvm_get_cr8(struct minikvm_vcpu *vcpu);
+void minikvm_set_cr8(struct minikvm_vcpu *vcpu, u64 cr8);
 
 /* The backends. */
 extern const struct minikvm_x86_init_ops minikvm_svm_init_ops;

@@ -59,6 +59,11 @@ MINIKVM_X86_OP(set_interrupt_shadow)
 /* Exit as soon as an interrupt (NMI) could be injected. */
 MINIKVM_X86_OP(enable_irq_window)
 MINIKVM_X86_OP(enable_nmi_window)
+/*
+ * Exit once the guest lowers CR8 below priority class @prio (an in-kernel
+ * local APIC holds an interrupt back only because of the TPR).
+ */
+MINIKVM_X86_OP_OPTIONAL(enable_tpr_window)
 
 /* Enter the guest once; called with IRQs and preemption disabled. */
 MINIKVM_X86_OP(vcpu_run)

@@ -315,6 +315,7 @@ static void svm_vcpu_reset(struct minikvm_vcpu *vcpu)
 	svm->awaiting_iret_completion = false;
 	svm->nmi_singlestep = false;
 	svm->dr_passthrough = false;
+	svm->tpr_window_prio = -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -735,6 +736,7 @@ static const struct minikvm_x86_ops svm_x86_ops = {
 	.set_interrupt_shadow		= svm_set_interrupt_shadow,
 	.enable_irq_window		= svm_enable_irq_window,
 	.enable_nmi_window		= svm_enable_nmi_window,
+	.enable_tpr_window		= svm_enable_tpr_window,
 
 	.vcpu_run			= svm_vcpu_run,
 	.handle_exit			= svm_handle_exit,

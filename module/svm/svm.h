@@ -44,6 +44,11 @@ struct svm_cpu_data {
  *	loaded before VMRUN and read back, with the intercepts restored,
  *	after the next exit.
  * @entry_dr6: the guest's DR6 at the last entry.
+ * @tpr_window_prio: the priority class of the virtual interrupt armed by
+ *	svm_enable_tpr_window(), -1 when none is.
+ * @vintr_prio_inclusive: this CPU takes a virtual interrupt whose
+ *	priority equals V_TPR (QEMU does; the APM asks for greater), learnt
+ *	from a window that opened too early.
  */
 struct vcpu_svm {
 	struct minikvm_vcpu vcpu;
@@ -65,6 +70,9 @@ struct vcpu_svm {
 
 	bool dr_passthrough;
 	u64 entry_dr6;
+
+	int tpr_window_prio;
+	bool vintr_prio_inclusive;
 };
 
 static inline struct vcpu_svm *to_svm(struct minikvm_vcpu *vcpu)
@@ -107,6 +115,7 @@ u32 svm_get_interrupt_shadow(struct minikvm_vcpu *vcpu);
 void svm_set_interrupt_shadow(struct minikvm_vcpu *vcpu, u32 mask);
 void svm_enable_irq_window(struct minikvm_vcpu *vcpu);
 void svm_enable_nmi_window(struct minikvm_vcpu *vcpu);
+void svm_enable_tpr_window(struct minikvm_vcpu *vcpu, int prio);
 u64 svm_guest_rflags(struct vcpu_svm *svm);
 int svm_handle_iret(struct vcpu_svm *svm);
 int svm_handle_vintr(struct vcpu_svm *svm);

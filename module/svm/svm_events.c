@@ -213,6 +213,28 @@ void svm_enable_irq_window(struct minikvm_vcpu *vcpu)
 	c->int_vector = 0;
 	c->int_ctl &= ~V_INTR_PRIO_MASK;
 	c->int_ctl |= V_IRQ_MASK | (0xf << V_INTR_PRIO_SHIFT);
+	svm->tpr_window_prio = -1;
+}
+
+/*
+ * MOV to CR8 does not exit (V_INTR_MASKING makes it write V_TPR).  When
+ * the local APIC holds an interrupt of class @prio back only because of
+ * the TPR, a dummy virtual interrupt of that priority, subject to V_TPR,
+ * exits with VINTR as soon as the guest lowers CR8 below it.
+ */
+void svm_enable_tpr_window(struct minikvm_vcpu *vcpu, int prio)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	int armed = prio;
+
+	if (svm->vintr_prio_inclusive)
+		armed = max(prio - 1, 0);
+	svm_set_intercept(svm, INTERCEPT_VINTR);
+	c->int_vector = 0;
+	c->int_ctl &= ~(V_INTR_PRIO_MASK | V_IGN_TPR_MASK);
+	c->int_ctl |= V_IRQ_MASK | (armed << V_INTR_PRIO_SHIFT);
+	svm->tpr_window_prio = prio;
 }
 
 static void clear_vintr(struct vcpu_svm *svm)
@@ -270,6 +292,11 @@ int svm_handle_iret(struct vcpu_svm *svm)
 int svm_handle_vintr(struct vcpu_svm *svm)
 {
 	svm->vcpu.stat.irq_window_exits++;
+	/* A TPR window that opened with CR8 still at its class: see above. */
+	if (svm->tpr_window_prio >= 0 &&
+	    (svm->vcpu.cr8 & 0xf) >= svm->tpr_window_prio)
+		svm->vintr_prio_inclusive = true;
+	svm->tpr_window_prio = -1;
 	clear_vintr(svm);
 	set_bit(MINIKVM_REQ_EVENT, &svm->vcpu.requests);
 	return MINIKVM_EXIT_RESUME;
