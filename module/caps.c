@@ -10,6 +10,8 @@
 #include <linux/cpumask.h>
 #include <asm/cpufeature.h>
 
+#include <uapi/linux/minikvm.h>
+
 #include "compat.h"
 #include "fpu.h"
 #include "minikvm.h"
@@ -73,6 +75,8 @@ long minikvm_check_extension(struct minikvm_vm *vm, long ext)
 		return minikvm_xsave2_size();
 	case KVM_CAP_SYNC_REGS:
 		return KVM_SYNC_X86_VALID_FIELDS;
+	case MINIKVM_CAP_SHADOW_MMU:
+		return vm ? minikvm_mmu_is_shadow(&vm->mmu) : 1;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
 		       KVM_DIRTY_LOG_INITIALLY_SET;

@@ -130,6 +130,13 @@ void minikvm_queue_exception_p(struct minikvm_vcpu *vcpu, u8 vector,
 	queue_exception(vcpu, vector, false, 0, true, payload, false);
 }
 
+/* A #PF with its error code, and @cr2 written to CR2 on injection. */
+void minikvm_queue_page_fault(struct minikvm_vcpu *vcpu, u32 error_code,
+			      u64 cr2)
+{
+	queue_exception(vcpu, X86_TRAP_PF, true, error_code, true, cr2, false);
+}
+
 /* An exception whose delivery an exit interrupted: deliver it again. */
 void minikvm_requeue_exception(struct minikvm_vcpu *vcpu, u8 vector,
 			       bool has_error_code, u32 error_code)

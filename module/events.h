@@ -46,6 +46,8 @@ void minikvm_queue_exception_e(struct minikvm_vcpu *vcpu, u8 vector,
 			       u32 error_code);
 void minikvm_queue_exception_p(struct minikvm_vcpu *vcpu, u8 vector,
 			       u64 payload);
+void minikvm_queue_page_fault(struct minikvm_vcpu *vcpu, u32 error_code,
+			      u64 cr2);
 void minikvm_requeue_exception(struct minikvm_vcpu *vcpu, u8 vector,
 			       bool has_error_code, u32 error_code);
 void minikvm_inject_gp(struct minikvm_vcpu *vcpu);

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lists of spte pointers: the reverse map (guest frame -> the leaf sptes
+ * that map it) and every shadow page's parent list (the sptes that point
+ * to it), and the range operations built on the reverse map for the MMU
+ * notifier and dirty logging.
+ *
+ * A list is a chain of struct pte_list_desc, each holding up to
+ * PTE_LIST_EXT pointers.  The reverse map is a hash of descriptors keyed
+ * by gfn; a gfn's descriptors share one bucket.  Descriptors are taken
+ * from the vCPU's cache, filled before mmu_lock, and freed with kfree()
+ * (allowed under a spinning lock).  Everything runs under mmu_lock held
+ * for write.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hash.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "../x86.h"
+#include "shadow.h"
+
+struct pte_list_desc *shadow_alloc_desc(struct minikvm_vcpu *vcpu)
+{
+	struct minikvm_shadow_vcpu *sv = vcpu->mmu.shadow;
+	struct pte_list_desc *desc;
+
+	if (MINIKVM_BUG_ON(!sv->nr_descs, vcpu->vm))
+		return NULL;
+	desc = sv->descs[--sv->nr_descs];
+	memset(desc, 0, sizeof(*desc));
+	return desc;
+}
+
+void shadow_free_desc(struct pte_list_desc *desc)
+{
+	kfree(desc);
+}
+
+struct hlist_head *rmap_bucket(struct minikvm_vm *vm, gfn_t gfn)
+{
+	return &to_shadow(vm)->rmap[hash_64(gfn, RMAP_HASH_BITS)];
+}
+
+/**
+ * pte_list_add - add @sptep to the list at @head.
+ * @vcpu: pays for a new descriptor if needed.
+ * @head: the list (parent list, or a reverse map bucket).
+ * @sptep: the entry.
+ * @gfn: the reverse map's key (0 for parent lists).
+ */
+void pte_list_add(struct minikvm_vcpu *vcpu, struct hlist_head *head,
+		  u64 *sptep, gfn_t gfn)
+{
+	struct pte_list_desc *desc;
+
+	lockdep_assert_held_write(&vcpu->vm->mmu.lock);
+
+	hlist_for_each_entry(desc, head, link) {
+		if (desc->gfn == gfn && desc->n < PTE_LIST_EXT) {
+			desc->sptes[desc->n++] = sptep;
+			return;
+		}
+	}
+	desc = shadow_alloc_desc(vcpu);
+	if (!desc)
+		return;
+	desc->gfn = gfn;
+	desc->sptes[desc->n++] = sptep;
+	hlist_add_head(&desc->link, head);
+}
+
+/**
+ * pte_list_remove - remove @sptep from the list at @head.
+ * @vm: the VM.
+ * @head: the list.
+ * @sptep: the entry, which must be on it (else the VM is bugged).
+ * @gfn: the key it was added with.
+ */
+void pte_list_remove(struct minikvm_vm *vm, struct hlist_head *head,
+		     u64 *sptep, gfn_t gfn)
+{
+	struct pte_list_desc *desc;
+	int i;
+
+	lockdep_assert_held_write(&vm->mmu.lock);
+
+	hlist_for_each_entry(desc, head, link) {
+		if (desc->gfn != gfn)
+			continue;
+		for (i = 0; i < desc->n; i++) {
+			if (desc->sptes[i] != sptep)
+				continue;
+			desc->sptes[i] = desc->sptes[--desc->n];
+			if (!desc->n) {
+				hlist_del(&desc->link);
+				shadow_free_desc(desc);
+			}
+			return;
+		}
+	}
+	MINIKVM_BUG_ON(1, vm);
+}
+
+void rmap_add(struct minikvm_vcpu *vcpu, u64 *sptep, gfn_t gfn)
+{
+	pte_list_add(vcpu, rmap_bucket(vcpu->vm, gfn), sptep, gfn);
+}
+
+void rmap_remove(struct minikvm_vm *vm, u64 *sptep, gfn_t gfn)
+{
+	pte_list_remove(vm, rmap_bucket(vm, gfn), sptep, gfn);
+}
+
+/* ------------------------------------------------------------------ */
+/* Range operations                                                    */
+
+/*
+ * Call @fn on every leaf spte mapping a gfn in [start, end).  Small ranges
+ * look each gfn up; large ones scan the whole hash once.  @fn may remove
+ * the spte from the reverse map (zap): the walk restarts the descriptor.
+ */
+static bool rmap_for_each_range(struct minikvm_vm *vm, gfn_t start, gfn_t end,
+				bool (*fn)(struct minikvm_vm *vm, u64 *sptep,
+					   void *data),
+				void *data)
+{
+	struct minikvm_shadow_mmu *shadow = to_shadow(vm);
+	struct pte_list_desc *desc;
+	struct hlist_node *tmp;
+	bool ret = false;
+	unsigned long b;
+	int i;
+
+	lockdep_assert_held_write(&vm->mmu.lock);
+
+	for (b = 0; b < ARRAY_SIZE(shadow->rmap); b++) {
+		hlist_for_each_entry_safe(desc, tmp, &shadow->rmap[b], link) {
+			if (desc->gfn < start || desc->gfn >= end)
+				continue;
+			/* Backwards: a removal only moves the last entry. */
+			for (i = desc->n - 1; i >= 0; i--)
+				ret |= fn(vm, desc->sptes[i], data);
+		}
+	}
+	return ret;
+}
+
+/**
+ * shadow_zap_gfn_range - unmap guest frames [@start, @end).
+ * @vm: the VM.
+ * @start: first gfn.
+ * @end: last gfn + 1.
+ *
+ * Return: true if the caller must flush TLBs.
+ */
+bool shadow_zap_gfn_range(struct minikvm_vm *vm, gfn_t start, gfn_t end)
+{
+	struct minikvm_shadow_mmu *shadow = to_shadow(vm);
+	struct pte_list_desc *desc;
+	struct hlist_node *tmp;
+	bool flush = false;
+	unsigned long b;
+
+	lockdep_assert_held_write(&vm->mmu.lock);
+
+	for (b = 0; b < ARRAY_SIZE(shadow->rmap); b++) {
+		hlist_for_each_entry_safe(desc, tmp, &shadow->rmap[b], link) {
+			if (desc->gfn < start || desc->gfn >= end)
+				continue;
+			/* Each drop removes the last entry; the last frees desc. */
+			while (desc->n > 1)
+				shadow_drop_spte(vm, desc->sptes[desc->n - 1]);
+			shadow_drop_spte(vm, desc->sptes[0]);
+			flush = true;
+		}
+	}
+	return flush;
+}
+
+struct wrprot_args {
+	bool mmu_too;
+};
+
+static bool wrprot_one(struct minikvm_vm *vm, u64 *sptep, void *data)
+{
+	struct wrprot_args *args = data;
+	u64 spte = *sptep, new = spte & ~SPTE_WRITABLE;
+
+	if (args->mmu_too)
+		new &= ~minikvm_spte.mmu_writable;
+	if (new == spte)
+		return false;
+	WRITE_ONCE(*sptep, new);
+	/* The CPU may have dirtied the page through it. */
+	if (is_writable_spte(spte)) {
+		hfn_t pfn = spte_to_pfn(spte);
+
+		if (pfn_valid(pfn) && !PageReserved(pfn_to_page(pfn)))
+			SetPageDirty(pfn_to_page(pfn));
+	}
+	return is_writable_spte(spte);
+}
+
+/**
+ * shadow_wrprot_gfn_range - make the leaves of [@start, @end) read-only.
+ * @vm: the VM.
+ * @start: first gfn.
+ * @end: last gfn + 1.
+ * @mmu_too: clear MMU-writable as well (write tracking of guest tables);
+ *	dirty logging keeps it.
+ *
+ * Return: true if a writable spte changed (flush TLBs).
+ */
+bool shadow_wrprot_gfn_range(struct minikvm_vm *vm, gfn_t start, gfn_t end,
+			     bool mmu_too)
+{
+	struct wrprot_args args = { .mmu_too = mmu_too };
+	struct pte_list_desc *desc;
+	bool flush = false;
+	int i;
+
+	lockdep_assert_held_write(&vm->mmu.lock);
+
+	if (end - start > 64)
+		return rmap_for_each_range(vm, start, end, wrprot_one, &args);
+	for (; start < end; start++)
+		for_each_rmap_desc(vm, desc, start)
+			for (i = 0; i < desc->n; i++)
+				flush |= wrprot_one(vm, desc->sptes[i], &args);
+	return flush;
+}
+
+static bool age_one(struct minikvm_vm *vm, u64 *sptep, void *data)
+{
+	bool test_only = *(bool *)data;
+	u64 spte = *sptep;
+
+	if (!is_accessed_spte(spte))
+		return false;
+	if (!test_only)
+		WRITE_ONCE(*sptep, spte & ~minikvm_spte.accessed);
+	return true;
+}
+
+/**
+ * shadow_age_gfn_range - were [@start, @end) accessed since last asked?
+ * @vm: the VM.
+ * @start: first gfn.
+ * @end: last gfn + 1.
+ * @test_only: do not clear the Accessed bits.
+ *
+ * The CPU sets Accessed in the spte itself (a locked update the lock does
+ * not stop): clearing it with a plain store may lose a concurrent update
+ * of the same spte, which only makes a page look older than it is.
+ *
+ * Return: true if any was.
+ */
+bool shadow_age_gfn_range(struct minikvm_vm *vm, gfn_t start, gfn_t end,
+			  bool test_only)
+{
+	return rmap_for_each_range(vm, start, end, age_one, &test_only);
+}
