@@ -285,6 +285,8 @@ static struct minikvm_mmu_page *alloc_pae_root(void)
 	INIT_HLIST_HEAD(&sp->parents);
 	INIT_HLIST_NODE(&sp->hash_link);
 	sp->level = 3;
+	/* Never hashed: shadow_zap_page() only empties it. */
+	sp->role = ((union shadow_role){ .level = 3, .pae_root = 1 }).word;
 	return sp;
 }
 
