@@ -103,14 +103,18 @@ void pte_list_remove(struct minikvm_vm *vm, struct hlist_head *head,
 	MINIKVM_BUG_ON(1, vm);
 }
 
+/* Every leaf spte of the shadow MMU maps 4 KiB and is on the reverse map. */
 void rmap_add(struct minikvm_vcpu *vcpu, u64 *sptep, gfn_t gfn)
 {
 	pte_list_add(vcpu, rmap_bucket(vcpu->vm, gfn), sptep, gfn);
+	mmu_stat_add(vcpu->vm, MMU_STAT_PAGES_4K, 1);
 }
 
 void rmap_remove(struct minikvm_vm *vm, u64 *sptep, gfn_t gfn)
 {
 	pte_list_remove(vm, rmap_bucket(vm, gfn), sptep, gfn);
+	mmu_stat_add(vm, MMU_STAT_PAGES_4K, -1);
+	mmu_stat_add(vm, MMU_STAT_LEAF_ZAPS, 1);
 }
 
 /* ------------------------------------------------------------------ */

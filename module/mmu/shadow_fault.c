@@ -440,8 +440,12 @@ static int __shadow_page_fault(struct minikvm_vcpu *vcpu, struct shadow_fault *s
 	mmu_release_page(&sf->tdp, r != RET_PF_RETRY);
 	if (r < 0)
 		return r;
-	if (r == RET_PF_FIXED)
+	if (r == RET_PF_FIXED) {
 		shadow_stat_add(vm, SHADOW_STAT_FIXED, 1);
+		vcpu_stat_inc(vcpu, MMU_STAT_PF_FIXED);
+	} else {
+		vcpu_stat_inc(vcpu, MMU_STAT_PF_RETRY);
+	}
 	return MINIKVM_EXIT_RESUME;
 }
 
@@ -462,6 +466,7 @@ int minikvm_mmu_shadow_page_fault(struct minikvm_vcpu *vcpu, gva_t gva,
 	int idx, r;
 
 	shadow_stat_add(vcpu->vm, SHADOW_STAT_FAULTS, 1);
+	vcpu_stat_inc(vcpu, MMU_STAT_PF_TAKEN);
 	idx = srcu_read_lock(&vcpu->vm->srcu);
 	r = __shadow_page_fault(vcpu, &sf);
 	srcu_read_unlock(&vcpu->vm->srcu, idx);
