@@ -341,15 +341,22 @@ void minikvm_mmu_slot_log_dirty(struct minikvm_vm *vm,
 
 	lockdep_assert_held(&vm->slots_lock);
 
-	/* Shadow: 4 KiB sptes only, nothing to split or recover. */
+	/*
+	 * Shadow: 2 MiB leaves are zapped when logging starts (they fault
+	 * back as 4 KiB), and the 4 KiB ones when it stops (they fault back
+	 * as 2 MiB where possible).
+	 */
 	if (minikvm_mmu_is_shadow(&vm->mmu)) {
-		if (on && !initially_set) {
-			write_lock(&vm->mmu.lock);
-			flush = shadow_wrprot_gfn_range(vm, start, end, false);
-			write_unlock(&vm->mmu.lock);
-		}
+		write_lock(&vm->mmu.lock);
+		if (!on)	/* refault, as 2 MiB leaves where possible */
+			flush = shadow_zap_gfn_range(vm, start, end);
+		else
+			flush = shadow_zap_huge_range(vm, start, end);
+		if (on && !initially_set)
+			flush |= shadow_wrprot_gfn_range(vm, start, end, false);
 		if (flush)
 			minikvm_flush_remote_tlbs(vm);
+		write_unlock(&vm->mmu.lock);
 		return;
 	}
 	read_lock(&vm->mmu.lock);

@@ -103,18 +103,37 @@ void pte_list_remove(struct minikvm_vm *vm, struct hlist_head *head,
 	MINIKVM_BUG_ON(1, vm);
 }
 
-/* Every leaf spte of the shadow MMU maps 4 KiB and is on the reverse map. */
+static enum minikvm_mmu_vm_stat pages_stat(u64 *sptep)
+{
+	return sptep_to_sp(sptep)->level > PG_LEVEL_4K ? MMU_STAT_PAGES_2M :
+							  MMU_STAT_PAGES_4K;
+}
+
+/* Every leaf spte (4 KiB, or 2 MiB at level 2) is on the reverse map. */
 void rmap_add(struct minikvm_vcpu *vcpu, u64 *sptep, gfn_t gfn)
 {
-	pte_list_add(vcpu, rmap_bucket(vcpu->vm, gfn), sptep, gfn);
-	mmu_stat_add(vcpu->vm, MMU_STAT_PAGES_4K, 1);
+	gfn_t key = rmap_key(gfn, sptep_to_sp(sptep)->level);
+
+	pte_list_add(vcpu, rmap_bucket(vcpu->vm, key), sptep, key);
+	mmu_stat_add(vcpu->vm, pages_stat(sptep), 1);
 }
 
 void rmap_remove(struct minikvm_vm *vm, u64 *sptep, gfn_t gfn)
 {
-	pte_list_remove(vm, rmap_bucket(vm, gfn), sptep, gfn);
-	mmu_stat_add(vm, MMU_STAT_PAGES_4K, -1);
+	gfn_t key = rmap_key(gfn, sptep_to_sp(sptep)->level);
+
+	pte_list_remove(vm, rmap_bucket(vm, key), sptep, key);
+	mmu_stat_add(vm, pages_stat(sptep), -1);
 	mmu_stat_add(vm, MMU_STAT_LEAF_ZAPS, 1);
+}
+
+/* Does the reverse map entry keyed @key map a gfn in [start, end)? */
+static bool key_overlaps(gfn_t key, gfn_t start, gfn_t end)
+{
+	gfn_t gfn = key & ~RMAP_HUGE_TAG;
+	gfn_t last = key & RMAP_HUGE_TAG ? gfn + SHADOW_HUGE_PAGES - 1 : gfn;
+
+	return gfn < end && last >= start;
 }
 
 /* ------------------------------------------------------------------ */
@@ -141,7 +160,7 @@ static bool rmap_for_each_range(struct minikvm_vm *vm, gfn_t start, gfn_t end,
 
 	for (b = 0; b < ARRAY_SIZE(shadow->rmap); b++) {
 		hlist_for_each_entry_safe(desc, tmp, &shadow->rmap[b], link) {
-			if (desc->gfn < start || desc->gfn >= end)
+			if (!key_overlaps(desc->gfn, start, end))
 				continue;
 			/* Backwards: a removal only moves the last entry. */
 			for (i = desc->n - 1; i >= 0; i--)
@@ -171,7 +190,7 @@ bool shadow_zap_gfn_range(struct minikvm_vm *vm, gfn_t start, gfn_t end)
 
 	for (b = 0; b < ARRAY_SIZE(shadow->rmap); b++) {
 		hlist_for_each_entry_safe(desc, tmp, &shadow->rmap[b], link) {
-			if (desc->gfn < start || desc->gfn >= end)
+			if (!key_overlaps(desc->gfn, start, end))
 				continue;
 			/* Each drop removes the last entry; the last frees desc. */
 			while (desc->n > 1)
@@ -229,10 +248,49 @@ bool shadow_wrprot_gfn_range(struct minikvm_vm *vm, gfn_t start, gfn_t end,
 
 	if (end - start > 64)
 		return rmap_for_each_range(vm, start, end, wrprot_one, &args);
-	for (; start < end; start++)
+	for (; start < end; start++) {
+		gfn_t huge = rmap_key(start & ~(gfn_t)(SHADOW_HUGE_PAGES - 1),
+				      PG_LEVEL_2M);
+
 		for_each_rmap_desc(vm, desc, start)
 			for (i = 0; i < desc->n; i++)
 				flush |= wrprot_one(vm, desc->sptes[i], &args);
+		for_each_rmap_desc(vm, desc, huge)
+			for (i = 0; i < desc->n; i++)
+				flush |= wrprot_one(vm, desc->sptes[i], &args);
+	}
+	return flush;
+}
+
+/**
+ * shadow_zap_huge_range - unmap the 2 MiB leaves overlapping [@start, @end).
+ * @vm: the VM.
+ * @start: first gfn.
+ * @end: last gfn + 1.
+ *
+ * Return: true if the caller must flush TLBs.
+ */
+bool shadow_zap_huge_range(struct minikvm_vm *vm, gfn_t start, gfn_t end)
+{
+	gfn_t g = start & ~(gfn_t)(SHADOW_HUGE_PAGES - 1);
+	struct pte_list_desc *desc;
+	struct hlist_node *tmp;
+	bool flush = false;
+
+	lockdep_assert_held_write(&vm->mmu.lock);
+
+	for (; g < end; g += SHADOW_HUGE_PAGES) {
+		gfn_t key = rmap_key(g, PG_LEVEL_2M);
+
+		hlist_for_each_entry_safe(desc, tmp, rmap_bucket(vm, key), link) {
+			if (desc->gfn != key)
+				continue;
+			while (desc->n > 1)
+				shadow_drop_spte(vm, desc->sptes[desc->n - 1]);
+			shadow_drop_spte(vm, desc->sptes[0]);
+			flush = true;
+		}
+	}
 	return flush;
 }
 

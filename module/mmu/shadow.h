@@ -217,6 +217,20 @@ bool shadow_wrprot_gfn_range(struct minikvm_vm *vm, gfn_t start, gfn_t end,
 			     bool mmu_too);
 bool shadow_age_gfn_range(struct minikvm_vm *vm, gfn_t start, gfn_t end,
 			  bool test_only);
+bool shadow_zap_huge_range(struct minikvm_vm *vm, gfn_t start, gfn_t end);
+
+/*
+ * The reverse map keys a 2 MiB leaf by its first gfn with this tag: range
+ * operations see the whole range it covers, per-gfn lookups look for the
+ * huge key of the 2 MiB range as well.
+ */
+#define RMAP_HUGE_TAG		BIT_ULL(63)
+#define SHADOW_HUGE_PAGES	512
+
+static inline gfn_t rmap_key(gfn_t gfn, int level)
+{
+	return level > PG_LEVEL_4K ? gfn | RMAP_HUGE_TAG : gfn;
+}
 
 #define for_each_rmap_desc(vm, desc, _gfn)				\
 	hlist_for_each_entry(desc, rmap_bucket(vm, _gfn), link)		\

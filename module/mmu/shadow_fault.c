@@ -184,22 +184,30 @@ static bool guest_walk_changed(struct minikvm_vcpu *vcpu,
 	return false;
 }
 
-/* Walk down from the root, linking shadow pages; Return: the leaf's sptep. */
+/*
+ * Walk down from the root to @target_level (1, or 2 for a 2 MiB leaf),
+ * linking shadow pages.  Return: the sptep of the leaf, or NULL.
+ */
 static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
-			gva_t gva)
+			gva_t gva, int target_level)
 {
 	const struct paging_regs *r = &vcpu->mmu.shadow->regs;
 	struct minikvm_mmu_page *sp = vcpu->mmu.root;
 	int level;
 
-	for (level = sp->level; level > PG_LEVEL_4K; level--) {
-		bool pae_root = level == 3 && r->mode != PAGING_64;
+	for (level = sp->level; level > target_level; level--) {
+		bool pae_root = sp_role(sp).pae_root;
 		u64 *sptep = &sp->spt[shadow_index(gva, level, pae_root)];
 		struct minikvm_mmu_page *child;
 		union shadow_role role;
 		bool created;
 		gfn_t gfn;
 
+		/* A 2 MiB leaf where a table is wanted now: replace it. */
+		if (is_shadow_present_spte(*sptep) && is_huge_spte(*sptep)) {
+			shadow_drop_spte(vcpu->vm, sptep);
+			minikvm_flush_remote_tlbs(vcpu->vm);
+		}
 		if (is_shadow_present_spte(*sptep)) {
 			sp = table_to_sp(__va(*sptep & SPTE_PFN_MASK));
 			continue;
@@ -211,7 +219,7 @@ static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
 		shadow_link_child(vcpu, sptep, child);
 		sp = child;
 	}
-	return &sp->spt[shadow_index(gva, PG_LEVEL_4K, false)];
+	return &sp->spt[shadow_index(gva, target_level, false)];
 }
 
 /**
@@ -222,11 +230,14 @@ static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
  * @tdp: the host side, as for a TDP fault (slot, hva, page, seq).
  * @unprotected: a page-table write could not be emulated: its frame was
  *	unshadowed, the fault goes on to map it writable.
+ * @level: the leaf to install: PG_LEVEL_4K, or PG_LEVEL_2M where the
+ *	guest, the memslot and the host all map the 2 MiB range as one.
  */
 struct shadow_fault {
 	gva_t gva;
 	u32 pfec;
 	bool unprotected;
+	int level;
 	struct guest_walk walk;
 	struct minikvm_page_fault tdp;
 };
@@ -262,6 +273,8 @@ static u64 make_shadow_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
 
 	spte = SPTE_MMU_PRESENT | _PAGE_PRESENT | minikvm_spte.accessed |
 	       ((u64)f->pfn << PAGE_SHIFT);
+	if (sf->level > PG_LEVEL_4K)
+		spte |= SPTE_HUGE;
 	if (access & ACC_USER)
 		spte |= _PAGE_USER;
 	if (!(access & ACC_EXEC))
@@ -275,15 +288,49 @@ static u64 make_shadow_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
 	return spte;
 }
 
+/* Is a guest table shadowed in the 2 MiB range of @gfn? */
+static bool huge_range_tracked(struct minikvm_vm *vm, gfn_t gfn)
+{
+	gfn_t base = gfn & ~(gfn_t)(SHADOW_HUGE_PAGES - 1);
+	int i;
+
+	for (i = 0; i < SHADOW_HUGE_PAGES; i++)
+		if (shadow_gfn_is_tracked(vm, base + i))
+			return true;
+	return false;
+}
+
+/*
+ * A 2 MiB leaf needs a guest mapping of at least 2 MiB (or no paging), a
+ * memslot and host mapping that line up, no dirty logging, and no guest
+ * page table in the range (those must stay write-protected 4 KiB pages).
+ */
+static int leaf_level(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
+{
+	struct minikvm_page_fault *f = &sf->tdp;
+
+	if (sf->walk.level < PG_LEVEL_2M &&
+	    vcpu->mmu.shadow->regs.mode != PAGING_NONE)
+		return PG_LEVEL_4K;
+	if ((f->slot->flags & KVM_MEM_LOG_DIRTY_PAGES) ||
+	    !mmu_slot_huge_level_ok(f->slot, f->gfn, PG_LEVEL_2M) ||
+	    host_mapping_level(vcpu->vm, f->hva) < PG_LEVEL_2M ||
+	    huge_range_tracked(vcpu->vm, f->gfn))
+		return PG_LEVEL_4K;
+	return PG_LEVEL_2M;
+}
+
 static int map_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 {
 	struct minikvm_vm *vm = vcpu->vm;
-	gfn_t gfn = sf->walk.gfn;
 	struct minikvm_mmu_page *sp;
 	u64 *sptep, old, new;
+	gfn_t gfn;
 	int idx;
 
-	sptep = shadow_path(vcpu, &sf->walk, sf->gva);
+	sf->level = leaf_level(vcpu, sf);
+	gfn = sf->walk.gfn & ~(TDP_PAGES_PER_LEVEL(sf->level) - 1);
+	sptep = shadow_path(vcpu, &sf->walk, sf->gva, sf->level);
 	if (!sptep)
 		return -EIO;
 	if (guest_walk_changed(vcpu, &vcpu->mmu.shadow->regs, &sf->walk))
@@ -291,19 +338,22 @@ static int map_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 
 	sp = sptep_to_sp(sptep);
 	idx = sptep - sp->spt;
+	sf->tdp.pfn &= ~(TDP_PAGES_PER_LEVEL(sf->level) - 1);
 	new = make_shadow_leaf(vcpu, sf, shadow_gfn_is_tracked(vm, gfn));
 	old = *sptep;
+	/* Another frame, or a table where the 2 MiB leaf goes: drop it first. */
 	if (is_shadow_present_spte(old) &&
-	    (shadow_sp_leaf_gfn(sp, idx) != gfn ||
+	    (!is_last_spte(old, sp->level) ||
+	     shadow_sp_leaf_gfn(sp, idx) != gfn ||
 	     spte_to_pfn(old) != sf->tdp.pfn)) {
 		shadow_drop_spte(vm, sptep);
 		minikvm_flush_remote_tlbs(vm);
 		old = 0;
 	}
-	if (MINIKVM_BUG_ON(sp_is_direct(sp) && sp->gfn + idx != gfn, vm))
-		return -EIO;
 	if (!sp_is_direct(sp))
 		sp->gfns[idx] = gfn;
+	if (MINIKVM_BUG_ON(shadow_sp_leaf_gfn(sp, idx) != gfn, vm))
+		return -EIO;
 	/* A permission change of a present leaf: the CPU sets A/D itself. */
 	WRITE_ONCE(*sptep, new);
 	if (!is_shadow_present_spte(old))
@@ -312,8 +362,71 @@ static int map_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 		minikvm_flush_remote_tlbs(vm);
 	if (is_writable_spte(new) &&
 	    (sf->tdp.slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
-		minikvm_mark_page_dirty_in_slot(sf->tdp.slot, gfn);
+		minikvm_mark_page_dirty_in_slot(sf->tdp.slot, sf->walk.gfn);
 	return RET_PF_FIXED;
+}
+
+/*
+ * No memslot behind the guest frame: cache that in an MMIO spte tagged
+ * with the memslots generation, so that the next access exits without a
+ * guest walk (mmio_cached()).  The frame is kept in the page's gfns.
+ */
+static void map_mmio(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
+{
+	struct minikvm_vm *vm = vcpu->vm;
+	struct minikvm_mmu_page *sp;
+	u64 *sptep;
+
+	if (shadow_topup(vcpu))
+		return;
+	write_lock(&vm->mmu.lock);
+	if (!vcpu->mmu.root || vcpu->mmu.root->invalid)
+		goto out;
+	sptep = shadow_path(vcpu, &sf->walk, sf->gva, PG_LEVEL_4K);
+	if (!sptep || is_shadow_present_spte(*sptep) ||
+	    guest_walk_changed(vcpu, &vcpu->mmu.shadow->regs, &sf->walk))
+		goto out;
+	sp = sptep_to_sp(sptep);
+	if (!sp_is_direct(sp))
+		sp->gfns[sptep - sp->spt] = sf->walk.gfn;
+	WRITE_ONCE(*sptep, make_mmio_spte(sf->tdp.mmio_gen));
+	vcpu_stat_inc(vcpu, MMU_STAT_PF_MMIO_SPTE_CREATED);
+out:
+	write_unlock(&vm->mmu.lock);
+}
+
+/*
+ * Is the fault on an MMIO spte of the current memslots generation?  Then
+ * *@gpa is the guest physical address it caches.
+ */
+static bool mmio_cached(struct minikvm_vcpu *vcpu, gva_t gva, u64 gen, gpa_t *gpa)
+{
+	struct minikvm_vm *vm = vcpu->vm;
+	struct minikvm_mmu_page *sp;
+	bool hit = false;
+	int level, idx;
+	u64 spte;
+
+	read_lock(&vm->mmu.lock);
+	sp = vcpu->mmu.root;
+	if (!sp || sp->invalid)
+		goto out;
+	for (level = sp->level; level > PG_LEVEL_4K; level--) {
+		spte = sp->spt[shadow_index(gva, level, sp_role(sp).pae_root)];
+		if (!is_shadow_present_spte(spte) || is_huge_spte(spte))
+			goto out;
+		sp = table_to_sp(__va(spte & SPTE_PFN_MASK));
+	}
+	idx = shadow_index(gva, PG_LEVEL_4K, false);
+	spte = sp->spt[idx];
+	if (spte && is_mmio_spte(spte) &&
+	    mmio_spte_generation(spte) == (gen & MMIO_GEN_MASK)) {
+		*gpa = gfn_to_gpa(shadow_sp_leaf_gfn(sp, idx)) | (gva & ~PAGE_MASK);
+		hit = true;
+	}
+out:
+	read_unlock(&vm->mmu.lock);
+	return hit;
 }
 
 static int map_locked(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
@@ -402,7 +515,16 @@ static int __shadow_page_fault(struct minikvm_vcpu *vcpu, struct shadow_fault *s
 		.ac = vcpu->rflags & X86_EFLAGS_AC,
 	};
 	struct minikvm_vm *vm = vcpu->vm;
+	gpa_t gpa;
 	int r;
+
+	sf->tdp.mmio_gen = minikvm_memslots(vm)->generation;
+	if (!(sf->pfec & PF_PRESENT) &&
+	    mmio_cached(vcpu, sf->gva, sf->tdp.mmio_gen, &gpa)) {
+		vcpu_stat_inc(vcpu, MMU_STAT_PF_MMIO_CACHED);
+		return minikvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+						   gpa, sf->pfec);
+	}
 
 	r = paging_walk(&vcpu->mmu.shadow->regs, &shadow_guest_mem_ops, vcpu,
 			sf->gva, &a, &sf->walk);
@@ -415,6 +537,8 @@ static int __shadow_page_fault(struct minikvm_vcpu *vcpu, struct shadow_fault *s
 	}
 
 	sf->tdp.slot = minikvm_gfn_to_memslot(vm, sf->walk.gfn);
+	if (!sf->tdp.slot && sf->walk.gfn <= minikvm_mmu_max_gfn())
+		map_mmio(vcpu, sf);
 	if (!sf->tdp.slot)
 		return minikvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 						   gfn_to_gpa(sf->walk.gfn) |

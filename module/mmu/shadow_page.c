@@ -21,8 +21,8 @@
 #include "shadow.h"
 
 /**
- * shadow_sp_leaf_gfn - the guest frame the leaf spte @idx of @sp maps.
- * @sp: a level-1 shadow page.
+ * shadow_sp_leaf_gfn - the (first) guest frame leaf spte @idx of @sp maps.
+ * @sp: a shadow page of level 1, or 2 for a 2 MiB leaf.
  * @idx: the spte's index.
  *
  * Return: the gfn.
@@ -30,7 +30,7 @@
 gfn_t shadow_sp_leaf_gfn(struct minikvm_mmu_page *sp, int idx)
 {
 	if (sp_role(sp).direct)
-		return sp->gfn + idx;
+		return sp->gfn + idx * TDP_PAGES_PER_LEVEL(sp->level);
 	return sp->gfns[idx];
 }
 
@@ -199,9 +199,13 @@ void shadow_drop_spte(struct minikvm_vm *vm, u64 *sptep)
 
 	lockdep_assert_held_write(&vm->mmu.lock);
 
-	if (!is_shadow_present_spte(spte))
+	if (!is_shadow_present_spte(spte)) {
+		/* An MMIO spte: nothing to unlink, just forget it. */
+		if (spte)
+			WRITE_ONCE(*sptep, 0);
 		return;
-	if (sp->level == PG_LEVEL_4K) {
+	}
+	if (is_last_spte(spte, sp->level)) {
 		rmap_remove(vm, sptep, shadow_sp_leaf_gfn(sp, sptep - sp->spt));
 		leaf_dropped(spte);
 	} else {

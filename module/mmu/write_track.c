@@ -52,12 +52,18 @@ bool shadow_gfn_is_tracked(struct minikvm_vm *vm, gfn_t gfn)
  * @vm: the VM.
  * @gfn: a guest frame that just became a shadowed page table.
  *
+ * 2 MiB leaves covering @gfn are zapped: the range is mapped with 4 KiB
+ * leaves while it holds a guest page table.
+ *
  * Return: true if a writable spte changed: flush TLBs before the shadow
  * page is used.
  */
 bool shadow_write_protect_gfn(struct minikvm_vm *vm, gfn_t gfn)
 {
-	return shadow_wrprot_gfn_range(vm, gfn, gfn + 1, true);
+	/* A 2 MiB leaf over a guest table would make all of it read-only. */
+	bool flush = shadow_zap_huge_range(vm, gfn, gfn + 1);
+
+	return shadow_wrprot_gfn_range(vm, gfn, gfn + 1, true) || flush;
 }
 
 /**

@@ -205,8 +205,10 @@ static void guest_map_unmap_loop(void)
 
 static void guest_mprotect_and_wp(void)
 {
-	uint64_t cr0 = read_cr0();
+	uint64_t cr0 = read_cr0() | X86_CR0_WP;
 
+	/* The library starts the guest with CR0.WP clear. */
+	write_cr0(cr0);
 	map_test_tables(GUEST_PML4_GPA);
 	set_pte(0, data(0) | PTE_P | PTE_W);
 	*va(0) = 1;
