@@ -139,15 +139,15 @@ static bool key_overlaps(gfn_t key, gfn_t start, gfn_t end)
 /* ------------------------------------------------------------------ */
 /* Range operations                                                    */
 
+/* What the range walk does to one spte; Return: flush needed. */
+typedef bool (*rmap_fn_t)(struct minikvm_vm *vm, u64 *sptep, void *data);
+
 /*
- * Call @fn on every leaf spte mapping a gfn in [start, end).  Small ranges
- * look each gfn up; large ones scan the whole hash once.  @fn may remove
- * the spte from the reverse map (zap): the walk restarts the descriptor.
+ * Call @fn on every leaf spte mapping a gfn in [start, end), scanning the
+ * whole hash once.  @fn must not remove sptes from the reverse map.
  */
-static bool rmap_for_each_range(struct minikvm_vm *vm, gfn_t start, gfn_t end,
-				bool (*fn)(struct minikvm_vm *vm, u64 *sptep,
-					   void *data),
-				void *data)
+static bool rmap_walk_range(struct minikvm_vm *vm, gfn_t start, gfn_t end,
+			    rmap_fn_t fn, void *data)
 {
 	struct minikvm_shadow_mmu *shadow = to_shadow(vm);
 	struct pte_list_desc *desc;
@@ -162,7 +162,6 @@ static bool rmap_for_each_range(struct minikvm_vm *vm, gfn_t start, gfn_t end,
 		hlist_for_each_entry_safe(desc, tmp, &shadow->rmap[b], link) {
 			if (!key_overlaps(desc->gfn, start, end))
 				continue;
-			/* Backwards: a removal only moves the last entry. */
 			for (i = desc->n - 1; i >= 0; i--)
 				ret |= fn(vm, desc->sptes[i], data);
 		}
@@ -226,6 +225,22 @@ static bool wrprot_one(struct minikvm_vm *vm, u64 *sptep, void *data)
 	return is_writable_spte(spte);
 }
 
+/* wrprot_one() on the sptes keyed @key. */
+static bool wrprot_key(struct minikvm_vm *vm, gfn_t key, struct wrprot_args *args)
+{
+	struct pte_list_desc *desc;
+	bool flush = false;
+	int i;
+
+	hlist_for_each_entry(desc, rmap_bucket(vm, key), link) {
+		if (desc->gfn != key)
+			continue;
+		for (i = 0; i < desc->n; i++)
+			flush |= wrprot_one(vm, desc->sptes[i], args);
+	}
+	return flush;
+}
+
 /**
  * shadow_wrprot_gfn_range - make the leaves of [@start, @end) read-only.
  * @vm: the VM.
@@ -240,24 +255,18 @@ bool shadow_wrprot_gfn_range(struct minikvm_vm *vm, gfn_t start, gfn_t end,
 			     bool mmu_too)
 {
 	struct wrprot_args args = { .mmu_too = mmu_too };
-	struct pte_list_desc *desc;
 	bool flush = false;
-	int i;
 
 	lockdep_assert_held_write(&vm->mmu.lock);
 
 	if (end - start > 64)
-		return rmap_for_each_range(vm, start, end, wrprot_one, &args);
+		return rmap_walk_range(vm, start, end, wrprot_one, &args);
 	for (; start < end; start++) {
 		gfn_t huge = rmap_key(start & ~(gfn_t)(SHADOW_HUGE_PAGES - 1),
 				      PG_LEVEL_2M);
 
-		for_each_rmap_desc(vm, desc, start)
-			for (i = 0; i < desc->n; i++)
-				flush |= wrprot_one(vm, desc->sptes[i], &args);
-		for_each_rmap_desc(vm, desc, huge)
-			for (i = 0; i < desc->n; i++)
-				flush |= wrprot_one(vm, desc->sptes[i], &args);
+		flush |= wrprot_key(vm, start, &args);
+		flush |= wrprot_key(vm, huge, &args);
 	}
 	return flush;
 }
@@ -322,5 +331,5 @@ static bool age_one(struct minikvm_vm *vm, u64 *sptep, void *data)
 bool shadow_age_gfn_range(struct minikvm_vm *vm, gfn_t start, gfn_t end,
 			  bool test_only)
 {
-	return rmap_for_each_range(vm, start, end, age_one, &test_only);
+	return rmap_walk_range(vm, start, end, age_one, &test_only);
 }

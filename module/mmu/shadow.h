@@ -197,11 +197,6 @@ void shadow_put_root(struct minikvm_vm *vm, struct minikvm_mmu_page *root,
 		     struct list_head *invalid);
 gfn_t shadow_sp_leaf_gfn(struct minikvm_mmu_page *sp, int idx);
 
-#define for_each_gfn_sp(shadow, sp, _gfn)				\
-	hlist_for_each_entry(sp, &(shadow)->hash[hash_64(_gfn, SHADOW_HASH_BITS)], \
-			     hash_link)					\
-		if ((sp)->gfn != (_gfn)) {} else
-
 /* rmap.c */
 struct pte_list_desc *shadow_alloc_desc(struct minikvm_vcpu *vcpu);
 void shadow_free_desc(struct pte_list_desc *desc);
@@ -231,10 +226,6 @@ static inline gfn_t rmap_key(gfn_t gfn, int level)
 {
 	return level > PG_LEVEL_4K ? gfn | RMAP_HUGE_TAG : gfn;
 }
-
-#define for_each_rmap_desc(vm, desc, _gfn)				\
-	hlist_for_each_entry(desc, rmap_bucket(vm, _gfn), link)		\
-		if ((desc)->gfn != (_gfn)) {} else
 
 /* write_track.c */
 bool shadow_gfn_is_tracked(struct minikvm_vm *vm, gfn_t gfn);

@@ -121,6 +121,21 @@ static int next_bytes(struct pt_insn *in, int n, s64 *val)
 	return 0;
 }
 
+/* The segment a prefix byte selects, or -1 if it is none. */
+static int seg_prefix(u8 b)
+{
+	static const u8 prefixes[] = {
+		[SEG_ES] = 0x26, [SEG_CS] = 0x2e, [SEG_SS] = 0x36,
+		[SEG_DS] = 0x3e, [SEG_FS] = 0x64, [SEG_GS] = 0x65,
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (prefixes[i] == b)
+			return i;
+	return -1;
+}
+
 static int decode_prefixes(struct pt_insn *in)
 {
 	u8 b;
@@ -128,26 +143,22 @@ static int decode_prefixes(struct pt_insn *in)
 	for (;;) {
 		if (next_byte(in, &b))
 			return -EOPNOTSUPP;
-		switch (b) {
-		case 0x66:
+		if (seg_prefix(b) >= 0) {
+			in->seg = seg_prefix(b);
+			continue;
+		}
+		if (b == 0x66) {
 			in->opsize16 = true;
 			continue;
-		case 0x67:
+		}
+		if (b == 0x67) {
 			if (!in->lm)
 				return -EOPNOTSUPP;	/* 16-bit addressing */
 			in->addr32 = true;
 			continue;
-		case 0xf0:
-			continue;
-		case 0x26: in->seg = SEG_ES; continue;
-		case 0x2e: in->seg = SEG_CS; continue;
-		case 0x36: in->seg = SEG_SS; continue;
-		case 0x3e: in->seg = SEG_DS; continue;
-		case 0x64: in->seg = SEG_FS; continue;
-		case 0x65: in->seg = SEG_GS; continue;
-		default:
-			break;
 		}
+		if (b == 0xf0)
+			continue;
 		if (in->lm && (b & 0xf0) == 0x40) {
 			in->rex = b;
 			if (next_byte(in, &b))

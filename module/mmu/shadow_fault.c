@@ -456,9 +456,8 @@ static int faultin(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 	f->gfn = sf->walk.gfn;
 	f->write = sf->pfec & PF_WRITE;
 	f->hva = minikvm_gfn_to_hva_memslot(f->slot, f->gfn);
-	/* Pairs with the smp_wmb() in invalidate_range_end, as in fault.c. */
 	f->mmu_seq = READ_ONCE(vm->mmu.invalidate_seq);
-	smp_rmb();
+	smp_rmb(); /* seq before the page tables; pairs with invalidate_range_end() */
 	return mmu_faultin_page(vcpu, f);
 }
 

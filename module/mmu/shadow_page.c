@@ -115,8 +115,9 @@ struct minikvm_mmu_page *shadow_get_page(struct minikvm_vcpu *vcpu, gfn_t gfn,
 	lockdep_assert_held_write(&vcpu->vm->mmu.lock);
 
 	*created = false;
-	for_each_gfn_sp(shadow, sp, gfn) {
-		if (sp->role == role.word) {
+	hlist_for_each_entry(sp, &shadow->hash[hash_64(gfn, SHADOW_HASH_BITS)],
+			     hash_link) {
+		if (sp->gfn == gfn && sp->role == role.word) {
 			/* Recently used: reclaim takes it last. */
 			list_move(&sp->link, &shadow->active);
 			return sp;

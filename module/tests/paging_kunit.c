@@ -39,11 +39,11 @@ struct perm_case {
 static const struct perm_case perm_cases[] = {
 	{ "user read of a user page", ACC_USER | ACC_EXEC, U, WP, 0, NXE, 3, 0, 0 },
 	{ "user read of a supervisor page", ACC_WRITE | ACC_EXEC, U, WP, 0, NXE, 3, 0, P | U },
-	{ "user write of a read-only user page", ACC_USER | ACC_EXEC, W | U, 0, 0, NXE, 3, 0, P | W | U },
+	{ "user write, read-only", ACC_USER | ACC_EXEC, W | U, 0, 0, NXE, 3, 0, P | W | U },
 	{ "user write of a writable user page", ACC_ALL, W | U, WP, 0, NXE, 3, 0, 0 },
 	{ "supervisor write, read-only, CR0.WP=1", ACC_EXEC, W, WP, 0, NXE, 0, 0, P | W },
 	{ "supervisor write, read-only, CR0.WP=0", ACC_EXEC, W, 0, 0, NXE, 0, 0, 0 },
-	{ "supervisor write, read-only user page, WP=0", ACC_USER | ACC_EXEC, W, 0, 0, NXE, 0, 0, 0 },
+	{ "supervisor write, RO user, WP=0", ACC_USER | ACC_EXEC, W, 0, 0, NXE, 0, 0, 0 },
 	{ "user fetch of an NX page", ACC_USER | ACC_WRITE, F | U, WP, 0, NXE, 3, 0, P | U | F },
 	{ "supervisor fetch of an NX page", ACC_WRITE, F, WP, 0, NXE, 0, 0, P | F },
 	{ "supervisor fetch of a user page, SMEP", ACC_ALL, F, WP, SMEP, NXE, 0, 0, P | F },
@@ -54,8 +54,8 @@ static const struct perm_case perm_cases[] = {
 	{ "supervisor write of a user page, SMAP, AC=0", ACC_ALL, W, WP, SMAP, NXE, 0, 0, P | W },
 	{ "implicit supervisor access at CPL3, SMAP, AC=1", ACC_ALL, 0, WP, SMAP, NXE, 3, 1, P },
 	{ "supervisor fetch of a user page, SMAP only", ACC_ALL, F, WP, SMAP, NXE, 0, 0, 0 },
-	{ "supervisor read of a supervisor page, SMAP", ACC_WRITE | ACC_EXEC, 0, WP, SMAP, NXE, 0, 0, 0 },
-	{ "user write, read-only, WP=0 (WP is for supervisors)", ACC_USER | ACC_EXEC, W | U, 0, 0, NXE, 3, 0, P | W | U },
+	{ "supervisor page, SMAP", ACC_WRITE | ACC_EXEC, 0, WP, SMAP, NXE, 0, 0, 0 },
+	{ "user write, RO, WP=0", ACC_USER | ACC_EXEC, W | U, 0, 0, NXE, 3, 0, P | W | U },
 };
 
 KUNIT_ARRAY_PARAM_DESC(perm, perm_cases, desc);
