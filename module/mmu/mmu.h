@@ -19,6 +19,11 @@
  *   notifier.c     the MMU notifier and its retry protocol
  *   mmu.c          roots, per-VM and per-vCPU state, memslot changes
  *   stats.c        the per-VM debugfs statistics
+ *
+ * Without nested paging (or when the VM asks for it) the shadow MMU runs
+ * the VM instead (shadow.h, Documentation/mmu.rst): paging.[ch] (the guest
+ * walker), shadow_page.c, shadow_root.c, rmap.c, write_track.c,
+ * shadow_fault.c, shadow_emulate.c.
  */
 #ifndef MINIKVM_MODULE_MMU_MMU_H
 #define MINIKVM_MODULE_MMU_MMU_H
