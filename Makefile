@@ -8,7 +8,8 @@
 #   make modules-all      build/<kver>/minikvm.ko for Debian's 6.1 and 6.12
 #   make check            the whole test suite in QEMU (README)
 #   make bench            exit-cost benchmark, minikvm vs stock KVM
-#   make run              boot a guest through minikvm (README)
+#   make run              boot Linux on minikvm with the VMM, a shell on the terminal
+#   make vmm              build the userspace VMM (vmm/build/minikvm-run) and its tests
 #   make install-headers  install include/uapi/linux/minikvm.h
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -16,7 +17,7 @@ PREFIX ?= /usr/local
 W ?=
 
 .PHONY: all modules modules-all clean check bench run install-headers \
-	checkpatch sparse selftests deps
+	checkpatch sparse selftests deps vmm
 
 all: modules
 
@@ -33,6 +34,9 @@ selftests:
 
 deps:
 	tools/deps
+
+vmm:
+	tools/build-vmm --test
 
 check:
 	tools/check
@@ -55,4 +59,4 @@ install-headers:
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
-	rm -rf build
+	rm -rf build vmm/build vmm/build-clang

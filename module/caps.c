@@ -42,6 +42,8 @@ static bool is_present_cap(long ext)
 	case KVM_CAP_X86_MSR_FILTER:
 	case KVM_CAP_BINARY_STATS_FD:
 	case KVM_CAP_SYNC_MMU:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
 		return true;
 	default:
 		return false;
@@ -73,6 +75,8 @@ long minikvm_check_extension(struct minikvm_vm *vm, long ext)
 		return boot_cpu_has(X86_FEATURE_XSAVE);
 	case KVM_CAP_XSAVE2:
 		return minikvm_xsave2_size();
+	case KVM_CAP_COALESCED_MMIO:
+		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	case KVM_CAP_SYNC_REGS:
 		return KVM_SYNC_X86_VALID_FIELDS;
 	case MINIKVM_CAP_SHADOW_MMU:

@@ -130,7 +130,7 @@ void minikvm_queue_exception_p(struct minikvm_vcpu *vcpu, u8 vector,
 	queue_exception(vcpu, vector, false, 0, true, payload, false);
 }
 
-/* A #PF with its error code, and @cr2 written to CR2 on injection. */
+/* A #PF with its error code, and @cr2 for CR2 when it is injected. */
 void minikvm_queue_page_fault(struct minikvm_vcpu *vcpu, u32 error_code,
 			      u64 cr2)
 {

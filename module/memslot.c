@@ -24,8 +24,11 @@
 #include "minikvm.h"
 #include "x86.h"
 
-/* The flags minikvm implements: dirty logging (read-only slots: not yet). */
-#define MINIKVM_VALID_MEM_FLAGS	KVM_MEM_LOG_DIRTY_PAGES
+/*
+ * The flags minikvm implements: dirty logging, and read-only slots (guest
+ * writes to them are emulated and exit as KVM_EXIT_MMIO).
+ */
+#define MINIKVM_VALID_MEM_FLAGS	(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY)
 
 static struct minikvm_memslots *memslots_alloc(int nr, u64 generation)
 {

@@ -32,8 +32,11 @@
 #define MINIKVM_USER_MEM_SLOTS	32764
 #define MINIKVM_MEM_MAX_NR_PAGES ((1UL << 31) - 1)
 
-/* vCPU mmap layout: page 0 is struct kvm_run, page 1 the PIO data page. */
-#define MINIKVM_VCPU_MMAP_PAGES	2
+/*
+ * vCPU mmap layout: page 0 is struct kvm_run, page 1 the PIO data page,
+ * page 2 the VM's coalesced MMIO ring (KVM_COALESCED_MMIO_PAGE_OFFSET).
+ */
+#define MINIKVM_VCPU_MMAP_PAGES	3
 
 /* General purpose registers, in the x86 encoding order. */
 enum minikvm_reg {
@@ -45,6 +48,9 @@ enum minikvm_reg {
 };
 
 struct minikvm_vm;
+struct minikvm_emulator;
+struct minikvm_mmio_bus;
+struct minikvm_coalesced_mmio;
 
 /*
  * Memslot flags of minikvm's own, above the uapi KVM_MEM_* bits: the slot
@@ -192,6 +198,7 @@ struct minikvm_vcpu {
 	char stats_id[MINIKVM_STATS_NAME_SIZE];
 
 	struct minikvm_vcpu_mmu mmu;
+	struct minikvm_emulator *emul;	/* emulate/: the instruction in flight */
 };
 
 /**
@@ -210,6 +217,13 @@ struct minikvm_vcpu {
  * @bugged: set by MINIKVM_BUG_ON(); every later ioctl fails with -EIO.
  * @msr_filter: KVM_X86_SET_MSR_FILTER's filter, or NULL; RCU-protected.
  * @user_space_msr_mask: which failed guest MSR accesses exit to userspace.
+ * @mmio_bus_lock: serializes changes to @mmio_bus and the coalesced MMIO
+ *	zones; a leaf but for the allocations done under it.
+ * @mmio_bus: the in-kernel MMIO devices (emulate/mmio_bus.h): read under
+ *	RCU, replaced under @mmio_bus_lock.
+ * @coalesced: the coalesced MMIO ring and zones (emulate/coalesced_mmio.c).
+ * @exit_on_emulation_failure: KVM_CAP_EXIT_ON_EMULATION_FAILURE; written
+ *	by KVM_ENABLE_CAP, read by the vCPUs with READ_ONCE().
  */
 struct minikvm_vm {
 	refcount_t users;
@@ -231,6 +245,10 @@ struct minikvm_vm {
 	struct minikvm_msr_filter __rcu *msr_filter;	/* vm->lock to replace */
 	u32 user_space_msr_mask;	/* KVM_MSR_EXIT_REASON_*, vm->lock */
 	struct minikvm_vm_tsc tsc;
+	struct mutex mmio_bus_lock;	/* protects mmio_bus updates */
+	struct minikvm_mmio_bus __rcu *mmio_bus;
+	struct minikvm_coalesced_mmio *coalesced;
+	bool exit_on_emulation_failure;
 	struct minikvm_vm_stat stat;
 	char stats_id[MINIKVM_STATS_NAME_SIZE];
 };

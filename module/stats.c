@@ -78,6 +78,9 @@ static const struct stats_desc vcpu_stats_desc[] = {
 	VCPU_STATS_DESC(reinjections)
 	VCPU_STATS_DESC(req_event)
 	VCPU_STATS_DESC(shutdowns)
+	VCPU_STATS_DESC(mmio_exits)
+	VCPU_STATS_DESC(insn_emulation)
+	VCPU_STATS_DESC(insn_emulation_fail)
 };
 
 /* Every counter has exactly one descriptor. */

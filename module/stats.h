@@ -46,6 +46,9 @@ struct minikvm_vcpu_stat {
 	u64 reinjections;		/* events an exit interrupted */
 	u64 req_event;			/* event injection evaluated */
 	u64 shutdowns;
+	u64 mmio_exits;			/* KVM_EXIT_MMIO */
+	u64 insn_emulation;		/* instructions emulated */
+	u64 insn_emulation_fail;	/* ... that could not be */
 };
 
 struct minikvm_vm;

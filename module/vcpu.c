@@ -20,6 +20,8 @@
 #include "minikvm.h"
 #include "regs.h"
 #include "x86.h"
+#include "emulate/coalesced_mmio.h"
+#include "emulate/emulate.h"
 
 static int minikvm_vcpu_release(struct inode *inode, struct file *filp)
 {
@@ -38,6 +40,8 @@ static vm_fault_t minikvm_vcpu_fault(struct vm_fault *vmf)
 		page = virt_to_page(vcpu->run);
 	else if (vmf->pgoff == KVM_PIO_PAGE_OFFSET)
 		page = virt_to_page(vcpu->pio_data);
+	else if (vmf->pgoff == KVM_COALESCED_MMIO_PAGE_OFFSET)
+		page = minikvm_coalesced_mmio_page(vcpu->vm);
 	else
 		return VM_FAULT_SIGBUS;
 
@@ -284,6 +288,7 @@ void minikvm_vcpu_reset(struct minikvm_vcpu *vcpu, bool init_event)
 	minikvm_x86_call(vcpu_reset)(vcpu);
 	minikvm_events_reset(vcpu);
 	vcpu->complete_userspace_exit = NULL;
+	minikvm_emulator_reset(vcpu);
 }
 
 /* Free everything minikvm_vcpu_alloc() and the backend allocated. */
@@ -295,6 +300,7 @@ void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu)
 		fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	}
 	minikvm_vcpu_cpuid_free(vcpu);
+	minikvm_emulator_destroy(vcpu);
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
@@ -314,7 +320,7 @@ static struct minikvm_vcpu *minikvm_vcpu_alloc(struct minikvm_vm *vm, u32 id)
 	mutex_init(&vcpu->mutex);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!vcpu->run || !vcpu->pio_data)
+	if (!vcpu->run || !vcpu->pio_data || minikvm_emulator_create(vcpu))
 		goto err;
 	if (minikvm_mmu_vcpu_init(vcpu))
 		goto err;

@@ -19,6 +19,9 @@
 #include "compat.h"
 #include "minikvm.h"
 #include "x86.h"
+#include "emulate/coalesced_mmio.h"
+#include "emulate/emulate.h"
+#include "emulate/mmio_bus.h"
 
 void minikvm_vm_get(struct minikvm_vm *vm)
 {
@@ -42,6 +45,8 @@ static void minikvm_vm_destroy(struct minikvm_vm *vm)
 		minikvm_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
 
+	minikvm_coalesced_mmio_destroy(vm);
+	minikvm_mmio_bus_destroy(vm);
 	minikvm_mmu_destroy(vm);
 	minikvm_memslots_free(vm);
 	minikvm_msr_filter_free(vm);
@@ -209,8 +214,8 @@ static long vm_enable_user_space_msr(struct minikvm_vm *vm,
 }
 
 /*
- * KVM_ENABLE_CAP on the VM: KVM_CAP_X86_USER_SPACE_MSR and
- * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2.
+ * KVM_ENABLE_CAP on the VM: KVM_CAP_X86_USER_SPACE_MSR,
+ * KVM_CAP_EXIT_ON_EMULATION_FAILURE and KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2.
  * Return: 0, or -EINVAL for flags, another capability or bad arguments.
  */
 static long minikvm_vm_ioctl_cap(struct minikvm_vm *vm, void __user *argp)
@@ -221,7 +226,21 @@ static long minikvm_vm_ioctl_cap(struct minikvm_vm *vm, void __user *argp)
 		return -EFAULT;
 	if (cap.cap == KVM_CAP_X86_USER_SPACE_MSR)
 		return vm_enable_user_space_msr(vm, &cap);
+	if (cap.cap == KVM_CAP_EXIT_ON_EMULATION_FAILURE)
+		return minikvm_vm_enable_exit_on_emulation_failure(vm, &cap);
 	return minikvm_vm_enable_dirty_log_cap(vm, &cap);
+}
+
+static long minikvm_vm_ioctl_coalesced_mmio(struct minikvm_vm *vm,
+					    unsigned int ioctl, void __user *argp)
+{
+	struct kvm_coalesced_mmio_zone zone;
+
+	if (copy_from_user(&zone, argp, sizeof(zone)))
+		return -EFAULT;
+	if (ioctl == KVM_REGISTER_COALESCED_MMIO)
+		return minikvm_vm_ioctl_register_coalesced_mmio(vm, &zone);
+	return minikvm_vm_ioctl_unregister_coalesced_mmio(vm, &zone);
 }
 
 static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,
@@ -248,6 +267,9 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return minikvm_vm_ioctl_clear_log(vm, argp);
 	case KVM_ENABLE_CAP:
 		return minikvm_vm_ioctl_cap(vm, argp);
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO:
+		return minikvm_vm_ioctl_coalesced_mmio(vm, ioctl, argp);
 	case KVM_X86_SET_MSR_FILTER:
 		return minikvm_vm_ioctl_set_msr_filter(vm, argp);
 	case KVM_GET_STATS_FD:
@@ -282,6 +304,7 @@ static struct minikvm_vm *minikvm_vm_alloc(bool shadow)
 	mmgrab(vm->mm);
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
+	mutex_init(&vm->mmio_bus_lock);
 	xa_init(&vm->vcpus);
 	if (minikvm_mmu_init(vm, shadow)) {
 		mmdrop(vm->mm);
@@ -338,6 +361,10 @@ int minikvm_dev_ioctl_create_vm(unsigned long type)
 	vm = minikvm_vm_alloc(type == MINIKVM_X86_SHADOW_MMU_VM);
 	if (!vm)
 		return -ENOMEM;
+
+	r = minikvm_coalesced_mmio_init(vm);
+	if (r)
+		goto err_free;
 
 	/* From now on the host tells us before it changes guest memory. */
 	r = minikvm_mmu_notifier_register(vm);

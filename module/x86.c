@@ -77,7 +77,10 @@ void minikvm_set_rflags(struct minikvm_vcpu *vcpu, u64 rflags)
 /* Without an in-kernel local APIC, HLT is userspace's business (as KVM). */
 int minikvm_emulate_halt(struct minikvm_vcpu *vcpu)
 {
-	minikvm_skip_emulated_instruction(vcpu);
+	int r = minikvm_skip_emulated_instruction(vcpu);
+
+	if (r != MINIKVM_EXIT_RESUME)
+		return r;
 	vcpu->stat.halt_exits++;
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return MINIKVM_EXIT_USERSPACE;

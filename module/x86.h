@@ -53,6 +53,11 @@ struct minikvm_x86_ops {
 	int (*handle_exit)(struct minikvm_vcpu *vcpu);
 	void (*flush_tlb_current)(struct minikvm_vcpu *vcpu);
 	void (*load_mmu_pgd)(struct minikvm_vcpu *vcpu, hpa_t root_hpa);
+
+	void (*get_exit_info)(struct minikvm_vcpu *vcpu, u32 *reason,
+			      u64 *info1, u64 *info2, u32 *intr_info,
+			      u32 *error_code);
+	unsigned int (*get_insn_bytes)(struct minikvm_vcpu *vcpu, u8 *bytes);
 };
 
 /**

@@ -68,5 +68,11 @@ MINIKVM_X86_OP(flush_tlb_current)
 /* Point the vCPU's nested paging at the root table at this address. */
 MINIKVM_X86_OP(load_mmu_pgd)
 
+/* For the instruction emulator (emulate/), about the exit being handled. */
+/* Its reason, info words, interruption info and that event's error code. */
+MINIKVM_X86_OP_OPTIONAL(get_exit_info)
+/* Decode assists: the bytes of the faulting instruction, or 0. */
+MINIKVM_X86_OP_OPTIONAL(get_insn_bytes)
+
 #undef MINIKVM_X86_OP
 #undef MINIKVM_X86_OP_OPTIONAL

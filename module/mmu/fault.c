@@ -5,8 +5,8 @@
  * Every fault first tries the fast path: a lockless walk (RCU only) to the
  * last spte on the way to the gfn.  Three cases end there:
  *
- *  - an MMIO spte of the current memslots generation: exit to userspace
- *    without looking at memslots or taking any lock;
+ *  - an MMIO spte of the current memslots generation: emulate the
+ *    instruction (emulate/) without looking at memslots or taking any lock;
  *  - an spte that already allows the access: another vCPU fixed it
  *    (spurious), back to the guest;
  *  - a write to a leaf that is MMU-writable but not Writable (dirty logging
@@ -14,7 +14,10 @@
  *
  * Anything else takes the slow path: find the memslot, reference the host
  * page (may sleep), then take mmu_lock for read and install the mapping,
- * unless an MMU notifier invalidation ran meanwhile.
+ * unless an MMU notifier invalidation ran meanwhile.  A write to a
+ * read-only memslot is emulated like MMIO; reads of it map the page
+ * without write access (never MMU-writable, so the fast path leaves its
+ * write faults alone).
  *
  * The whole fault runs inside the VM's SRCU read-side section: the memslot
  * it looked up stays valid (a memslot update waits for the fault before it
@@ -26,6 +29,7 @@
 #include <linux/srcu.h>
 
 #include "../x86.h"
+#include "../emulate/emulate.h"
 #include "tdp_mmu.h"
 
 /* How often the fast path retries a lost cmpxchg before giving up. */
@@ -39,6 +43,11 @@ static bool is_slot_logging(const struct minikvm_memslot *slot)
 static bool is_slot_usable(const struct minikvm_memslot *slot)
 {
 	return !(slot->flags & MINIKVM_MEMSLOT_INVALID);
+}
+
+static bool is_slot_readonly(const struct minikvm_memslot *slot)
+{
+	return slot->flags & KVM_MEM_READONLY;
 }
 
 static bool is_access_allowed(const struct minikvm_page_fault *f, u64 spte)
@@ -206,6 +215,9 @@ static int slow_page_fault(struct minikvm_vcpu *vcpu, struct minikvm_page_fault 
 	/* The slot is being deleted or moved: wait for the update to finish. */
 	if (!is_slot_usable(f->slot))
 		return RET_PF_RETRY;
+	/* Nothing is mapped for it: the instruction is emulated. */
+	if (f->write && is_slot_readonly(f->slot))
+		return RET_PF_EMULATE;
 
 	f->hva = minikvm_gfn_to_hva_memslot(f->slot, f->gfn);
 	f->max_level = is_slot_logging(f->slot) ? PG_LEVEL_4K :
@@ -221,6 +233,8 @@ static int slow_page_fault(struct minikvm_vcpu *vcpu, struct minikvm_page_fault 
 	r = mmu_faultin_page(vcpu, f);
 	if (r)
 		return r;
+	if (is_slot_readonly(f->slot))
+		f->host_writable = false;
 
 	/*
 	 * A read of a logging slot maps the page write-protected (but
@@ -272,9 +286,8 @@ static int page_fault_result(struct minikvm_vcpu *vcpu, gpa_t gpa,
 	case RET_PF_FIXED:
 		return MINIKVM_EXIT_RESUME;
 	case RET_PF_EMULATE:
-		/* No MMIO emulation yet: the exit the first cut made, as before. */
-		return minikvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-						   gpa, error_code);
+		/* No memslot, or a write to a read-only one. */
+		return minikvm_emulate_mmio_fault(vcpu, gpa, error_code);
 	default:
 		/* -errno: fails KVM_RUN. */
 		return r < 0 ? r : -EIO;
@@ -287,10 +300,11 @@ static int page_fault_result(struct minikvm_vcpu *vcpu, gpa_t gpa,
  * @gpa: the guest physical address.
  * @error_code: PFERR_* bits.
  *
- * Return: MINIKVM_EXIT_RESUME to re-enter the guest (the access is retried),
- * MINIKVM_EXIT_USERSPACE for KVM_EXIT_INTERNAL_ERROR (a gpa outside every
- * memslot: there is no MMIO emulation yet), or -errno for KVM_RUN (-EFAULT
- * when the memslot's host memory cannot be faulted in, -ENOMEM, -EINTR).
+ * Return: MINIKVM_EXIT_RESUME to re-enter the guest (the access is retried
+ * or was emulated), MINIKVM_EXIT_USERSPACE for what the emulator exits
+ * with (KVM_EXIT_MMIO, KVM_EXIT_INTERNAL_ERROR), or -errno for KVM_RUN
+ * (-EFAULT when the memslot's host memory cannot be faulted in, -ENOMEM,
+ * -EINTR).
  */
 int minikvm_mmu_page_fault(struct minikvm_vcpu *vcpu, gpa_t gpa, u64 error_code)
 {

@@ -147,7 +147,7 @@ struct minikvm_page_fault {
 enum {
 	RET_PF_CONTINUE = 0,	/* internal: go on with the next step */
 	RET_PF_RETRY,		/* back to the guest, which faults again if needed */
-	RET_PF_EMULATE,		/* no memslot: exit to userspace */
+	RET_PF_EMULATE,		/* no memslot, or a write to a read-only one: emulate */
 	RET_PF_INVALID,		/* the fast path cannot fix it: slow path */
 	RET_PF_FIXED,		/* a new or more permissive spte is in place */
 	RET_PF_SPURIOUS,	/* someone else fixed it already */

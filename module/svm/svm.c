@@ -630,6 +630,45 @@ static void svm_load_mmu_pgd(struct minikvm_vcpu *vcpu, hpa_t root_hpa)
 		to_svm(vcpu)->vmcb->control.nested_cr3 = root_hpa;
 }
 
+/* ------------------------------------------------------------------ */
+/* What the instruction emulator learns of the exit being handled      */
+
+static void svm_get_exit_info(struct minikvm_vcpu *vcpu, u32 *reason,
+			      u64 *info1, u64 *info2, u32 *intr_info,
+			      u32 *error_code)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	*reason = svm->exit_code;
+	*info1 = c->exit_info_1;
+	*info2 = c->exit_info_2;
+	*intr_info = c->exit_int_info;
+	if ((*intr_info & SVM_EXITINTINFO_VALID) &&
+	    (*intr_info & SVM_EXITINTINFO_VALID_ERR))
+		*error_code = c->exit_int_info_err;
+	else
+		*error_code = 0;
+}
+
+/*
+ * Decode assists: the bytes the CPU fetched for a nested page fault.  The
+ * emulator fetches through guest paging when there are none (QEMU's TCG).
+ */
+static unsigned int svm_get_insn_bytes(struct minikvm_vcpu *vcpu, u8 *bytes)
+{
+	struct vcpu_svm *svm = to_svm(vcpu);
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	unsigned int len;
+
+	if (!boot_cpu_has(X86_FEATURE_DECODEASSISTS) ||
+	    svm->exit_code != SVM_EXIT_NPF)
+		return 0;
+	len = min_t(unsigned int, c->insn_len, sizeof(c->insn_bytes));
+	memcpy(bytes, c->insn_bytes, len);
+	return len;
+}
+
 /* Copy the state the core keeps into the VMCB. */
 static void svm_prepare_entry(struct vcpu_svm *svm, struct svm_cpu_data *sd,
 			      int cpu)
@@ -788,6 +827,9 @@ static const struct minikvm_x86_ops svm_x86_ops = {
 	.handle_exit			= svm_handle_exit,
 	.flush_tlb_current		= svm_flush_tlb_current,
 	.load_mmu_pgd			= svm_load_mmu_pgd,
+
+	.get_exit_info			= svm_get_exit_info,
+	.get_insn_bytes			= svm_get_insn_bytes,
 };
 
 const struct minikvm_x86_init_ops minikvm_svm_init_ops = {

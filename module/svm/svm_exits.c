@@ -14,13 +14,14 @@
 #include <asm/traps.h>
 
 #include "../x86.h"
+#include "../emulate/emulate.h"
 #include "svm.h"
 
 /*
- * Length of the intercepted instruction when the CPU cannot say (no
- * NRIPS, e.g. QEMU's TCG): the length of its shortest encoding.  A guest
- * that pads the instruction with prefixes resumes inside it; the
- * instruction emulator will replace this guess.
+ * The length of the shortest encoding of each intercepted instruction.
+ * When the CPU cannot say where the instruction ends (no NRIPS, e.g. QEMU's
+ * TCG), the instruction emulator decodes it at RIP, prefixes and all; a
+ * decoded length below this means the bytes are not that instruction.
  */
 static const u8 svm_insn_len[] = {
 	[SVM_EXIT_CPUID]	= 2,	/* 0f a2 */
@@ -39,20 +40,26 @@ static const u8 svm_insn_len[] = {
  * svm_skip_emulated_instruction - step over the intercepted instruction.
  * @vcpu: the vCPU.
  *
- * Stepping over it ends any interrupt shadow it was in.
+ * Stepping over it ends any interrupt shadow it was in.  NRIPS gives the
+ * next RIP; without it the emulator decodes the instruction.
  *
- * Return: MINIKVM_EXIT_RESUME; an internal error exit for an exit whose
- * instruction length is unknown (a minikvm bug).
+ * Return: MINIKVM_EXIT_RESUME; MINIKVM_EXIT_USERSPACE with
+ * KVM_EXIT_INTERNAL_ERROR (KVM_INTERNAL_ERROR_EMULATION and the bytes)
+ * when the bytes at RIP cannot be fetched or decoded; -EIO for an exit
+ * without an instruction to skip (a minikvm bug).
  */
 int svm_skip_emulated_instruction(struct minikvm_vcpu *vcpu)
 {
 	struct vcpu_svm *svm = to_svm(vcpu);
 	u32 code = svm->exit_code;
+	int r;
 
 	if (svm->next_rip) {
 		vcpu->rip = svm->next_rip;
 	} else if (code < ARRAY_SIZE(svm_insn_len) && svm_insn_len[code]) {
-		vcpu->rip += svm_insn_len[code];
+		r = minikvm_emulate_skip_instruction(vcpu, svm_insn_len[code]);
+		if (r != MINIKVM_EXIT_RESUME)
+			return r;
 	} else {
 		MINIKVM_BUG_ON(1, vcpu->vm);
 		return -EIO;
