@@ -178,6 +178,8 @@ int minikvm_mmu_shadow_set_paging(struct minikvm_vcpu *vcpu, u64 cr0, u64 cr3,
 				  u64 cr4, u64 efer);
 int minikvm_mmu_shadow_page_fault(struct minikvm_vcpu *vcpu, gva_t gva,
 				  u32 error_code);
+void minikvm_mmu_emulated_ram_write(struct minikvm_vcpu *vcpu, gpa_t gpa,
+				    unsigned int len);
 int minikvm_mmu_shadow_fetch(struct minikvm_vcpu *vcpu, u64 la, u8 *buf, int len);
 extern bool minikvm_tdp_available;
 

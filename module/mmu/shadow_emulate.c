@@ -410,3 +410,38 @@ int shadow_emulate_pt_write(struct minikvm_vcpu *vcpu, gva_t gva, gpa_t gpa)
 	shadow_stat_add(vm, SHADOW_STAT_EMULATED_PT_WRITES, 1);
 	return MINIKVM_EXIT_RESUME;
 }
+
+/**
+ * minikvm_mmu_emulated_ram_write - the instruction emulator wrote guest RAM.
+ * @vcpu: the vCPU that ran the instruction (in KVM_RUN, vm->srcu held).
+ * @gpa: where it wrote.
+ * @len: how many bytes (one piece, within one page).
+ *
+ * On a shadow-paging VM a write to a shadowed guest page table drops the
+ * sptes made from the entries it changed, as shadow_emulate_pt_write()
+ * does for the stores it emulates itself.  Nothing to do on a TDP VM.
+ */
+void minikvm_mmu_emulated_ram_write(struct minikvm_vcpu *vcpu, gpa_t gpa,
+				    unsigned int len)
+{
+	struct minikvm_vm *vm = vcpu->vm;
+	LIST_HEAD(invalid);
+	bool tracked;
+
+	if (!minikvm_mmu_is_shadow(&vm->mmu))
+		return;
+	read_lock(&vm->mmu.lock);
+	tracked = shadow_gfn_is_tracked(vm, gpa_to_gfn(gpa));
+	read_unlock(&vm->mmu.lock);
+	if (!tracked)
+		return;
+
+	/* Rechecked inside: the frame may have been unshadowed meanwhile. */
+	write_lock(&vm->mmu.lock);
+	shadow_pt_written(vcpu, gpa, len, &invalid);
+	/* The old entry may be cached: gone before the guest goes on. */
+	minikvm_flush_remote_tlbs(vm);
+	write_unlock(&vm->mmu.lock);
+	shadow_commit_zap(vm, &invalid);
+	shadow_stat_add(vm, SHADOW_STAT_EMULATED_PT_WRITES, 1);
+}

@@ -20,6 +20,7 @@
 #include <linux/srcu.h>
 #include <linux/uaccess.h>
 
+#include "../emulate/emulate.h"
 #include "../x86.h"
 #include "shadow.h"
 
@@ -521,8 +522,7 @@ static int __shadow_page_fault(struct minikvm_vcpu *vcpu, struct shadow_fault *s
 	if (!(sf->pfec & PF_PRESENT) &&
 	    mmio_cached(vcpu, sf->gva, sf->tdp.mmio_gen, &gpa)) {
 		vcpu_stat_inc(vcpu, MMU_STAT_PF_MMIO_CACHED);
-		return minikvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-						   gpa, sf->pfec);
+		return minikvm_emulate_mmio_fault(vcpu, gpa, sf->pfec);
 	}
 
 	r = paging_walk(&vcpu->mmu.shadow->regs, &shadow_guest_mem_ops, vcpu,
@@ -538,13 +538,14 @@ static int __shadow_page_fault(struct minikvm_vcpu *vcpu, struct shadow_fault *s
 	sf->tdp.slot = minikvm_gfn_to_memslot(vm, sf->walk.gfn);
 	if (!sf->tdp.slot && sf->walk.gfn <= minikvm_mmu_max_gfn())
 		map_mmio(vcpu, sf);
+	gpa = gfn_to_gpa(sf->walk.gfn) | (sf->gva & ~PAGE_MASK);
+	/* No memslot, or a write to a read-only one: emulate (emulate.h). */
 	if (!sf->tdp.slot)
-		return minikvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-						   gfn_to_gpa(sf->walk.gfn) |
-						   (sf->gva & ~PAGE_MASK),
-						   sf->pfec);
+		return minikvm_emulate_mmio_fault(vcpu, gpa, sf->pfec);
 	if (sf->tdp.slot->flags & MINIKVM_MEMSLOT_INVALID)
 		return MINIKVM_EXIT_RESUME;
+	if ((sf->pfec & PF_WRITE) && (sf->tdp.slot->flags & KVM_MEM_READONLY))
+		return minikvm_emulate_mmio_fault(vcpu, gpa, sf->pfec);
 
 	/* Mapped writable below once unshadowed, unless it is shadowed again. */
 	if ((sf->pfec & PF_WRITE) && gfn_is_tracked(vm, sf->walk.gfn)) {
@@ -559,6 +560,9 @@ static int __shadow_page_fault(struct minikvm_vcpu *vcpu, struct shadow_fault *s
 	r = faultin(vcpu, sf);
 	if (r)
 		return r;
+	/* Never writable in the guest: its writes are emulated, above. */
+	if (sf->tdp.slot->flags & KVM_MEM_READONLY)
+		sf->tdp.host_writable = false;
 	r = map_locked(vcpu, sf);
 	mmu_release_page(&sf->tdp, r != RET_PF_RETRY);
 	if (r < 0)
@@ -579,7 +583,8 @@ static int __shadow_page_fault(struct minikvm_vcpu *vcpu, struct shadow_fault *s
  * @error_code: the #PF error code the CPU reported.
  *
  * Return: MINIKVM_EXIT_RESUME (the access is retried, or a #PF is queued
- * for the guest), MINIKVM_EXIT_USERSPACE (no memslot: internal error), or
+ * for the guest), MINIKVM_EXIT_USERSPACE (no memslot or a read-only one
+ * written: the instruction is emulated, e.g. KVM_EXIT_MMIO), or
  * -errno for KVM_RUN.
  */
 int minikvm_mmu_shadow_page_fault(struct minikvm_vcpu *vcpu, gva_t gva,
