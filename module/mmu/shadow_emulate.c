@@ -413,7 +413,7 @@ int shadow_emulate_pt_write(struct minikvm_vcpu *vcpu, gva_t gva, gpa_t gpa)
 
 /**
  * minikvm_mmu_emulated_ram_write - the instruction emulator wrote guest RAM.
- * @vcpu: the vCPU that ran the instruction (in KVM_RUN, vm->srcu held).
+ * @vcpu: the vCPU that ran the instruction (in KVM_RUN; may sleep).
  * @gpa: where it wrote.
  * @len: how many bytes (one piece, within one page).
  *
@@ -427,6 +427,7 @@ void minikvm_mmu_emulated_ram_write(struct minikvm_vcpu *vcpu, gpa_t gpa,
 	struct minikvm_vm *vm = vcpu->vm;
 	LIST_HEAD(invalid);
 	bool tracked;
+	int idx;
 
 	if (!minikvm_mmu_is_shadow(&vm->mmu))
 		return;
@@ -437,11 +438,13 @@ void minikvm_mmu_emulated_ram_write(struct minikvm_vcpu *vcpu, gpa_t gpa,
 		return;
 
 	/* Rechecked inside: the frame may have been unshadowed meanwhile. */
+	idx = srcu_read_lock(&vm->srcu);
 	write_lock(&vm->mmu.lock);
 	shadow_pt_written(vcpu, gpa, len, &invalid);
 	/* The old entry may be cached: gone before the guest goes on. */
 	minikvm_flush_remote_tlbs(vm);
 	write_unlock(&vm->mmu.lock);
 	shadow_commit_zap(vm, &invalid);
+	srcu_read_unlock(&vm->srcu, idx);
 	shadow_stat_add(vm, SHADOW_STAT_EMULATED_PT_WRITES, 1);
 }

@@ -231,6 +231,9 @@ static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
  * @tdp: the host side, as for a TDP fault (slot, hva, page, seq).
  * @unprotected: a page-table write could not be emulated: its frame was
  *	unshadowed, the fault goes on to map it writable.
+ * @emulate: the instruction is to be emulated, with @emulate_gpa (no
+ *	memslot, or a write to a read-only one), outside the SRCU section.
+ * @emulate_gpa: the guest physical address the access was translated to.
  * @level: the leaf to install: PG_LEVEL_4K, or PG_LEVEL_2M where the
  *	guest, the memslot and the host all map the 2 MiB range as one.
  */
@@ -238,6 +241,8 @@ struct shadow_fault {
 	gva_t gva;
 	u32 pfec;
 	bool unprotected;
+	bool emulate;
+	gpa_t emulate_gpa;
 	int level;
 	struct guest_walk walk;
 	struct minikvm_page_fault tdp;
@@ -507,6 +512,17 @@ static int pt_write(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 	return unprotect_and_retry(vcpu, sf->walk.gfn);
 }
 
+/*
+ * The instruction is emulated after the fault left its SRCU section (the
+ * emulator takes its own, and may sleep on guest memory between them).
+ */
+static int emulate_later(struct shadow_fault *sf, gpa_t gpa)
+{
+	sf->emulate = true;
+	sf->emulate_gpa = gpa;
+	return MINIKVM_EXIT_RESUME;
+}
+
 static int __shadow_page_fault(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 {
 	struct paging_access a = {
@@ -522,7 +538,7 @@ static int __shadow_page_fault(struct minikvm_vcpu *vcpu, struct shadow_fault *s
 	if (!(sf->pfec & PF_PRESENT) &&
 	    mmio_cached(vcpu, sf->gva, sf->tdp.mmio_gen, &gpa)) {
 		vcpu_stat_inc(vcpu, MMU_STAT_PF_MMIO_CACHED);
-		return minikvm_emulate_mmio_fault(vcpu, gpa, sf->pfec);
+		return emulate_later(sf, gpa);
 	}
 
 	r = paging_walk(&vcpu->mmu.shadow->regs, &shadow_guest_mem_ops, vcpu,
@@ -541,11 +557,11 @@ static int __shadow_page_fault(struct minikvm_vcpu *vcpu, struct shadow_fault *s
 	gpa = gfn_to_gpa(sf->walk.gfn) | (sf->gva & ~PAGE_MASK);
 	/* No memslot, or a write to a read-only one: emulate (emulate.h). */
 	if (!sf->tdp.slot)
-		return minikvm_emulate_mmio_fault(vcpu, gpa, sf->pfec);
+		return emulate_later(sf, gpa);
 	if (sf->tdp.slot->flags & MINIKVM_MEMSLOT_INVALID)
 		return MINIKVM_EXIT_RESUME;
 	if ((sf->pfec & PF_WRITE) && (sf->tdp.slot->flags & KVM_MEM_READONLY))
-		return minikvm_emulate_mmio_fault(vcpu, gpa, sf->pfec);
+		return emulate_later(sf, gpa);
 
 	/* Mapped writable below once unshadowed, unless it is shadowed again. */
 	if ((sf->pfec & PF_WRITE) && gfn_is_tracked(vm, sf->walk.gfn)) {
@@ -598,5 +614,7 @@ int minikvm_mmu_shadow_page_fault(struct minikvm_vcpu *vcpu, gva_t gva,
 	idx = srcu_read_lock(&vcpu->vm->srcu);
 	r = __shadow_page_fault(vcpu, &sf);
 	srcu_read_unlock(&vcpu->vm->srcu, idx);
+	if (sf.emulate)
+		r = minikvm_emulate_mmio_fault(vcpu, sf.emulate_gpa, error_code);
 	return r;
 }
