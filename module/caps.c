@@ -10,6 +10,8 @@
 #include <linux/cpumask.h>
 #include <asm/cpufeature.h>
 
+#include <uapi/linux/minikvm.h>
+
 #include "compat.h"
 #include "fpu.h"
 #include "minikvm.h"
@@ -88,6 +90,8 @@ long minikvm_check_extension(struct minikvm_vm *vm, long ext)
 		return KVM_X2APIC_API_VALID_FLAGS;
 	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
 		return 1;	/* the default period, 1 ns (1 GHz) */
+	case MINIKVM_CAP_SHADOW_MMU:
+		return vm ? minikvm_mmu_is_shadow(&vm->mmu) : 1;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
 		       KVM_DIRTY_LOG_INITIALLY_SET;

@@ -183,6 +183,10 @@ struct minikvm_vcpu {
 	u64 rip;
 	u64 rflags;
 	u64 efer;			/* the guest's view; no SVME */
+	/* Shadow paging only: the guest's view; the CPU runs with others. */
+	u64 cr0;
+	u64 cr3;
+	u64 cr4;
 	u64 cr8;			/* CR8; the TPR's copy with a local APIC */
 	u64 apic_base;			/* WRITE_ONCE: read by interrupt routing */
 	u64 xcr0;
@@ -343,6 +347,9 @@ int minikvm_vm_enable_dirty_log_cap(struct minikvm_vm *vm,
 int minikvm_vm_ioctl_create_vcpu(struct minikvm_vm *vm, unsigned long id);
 void minikvm_vcpu_destroy(struct minikvm_vcpu *vcpu);
 void minikvm_vcpu_reset(struct minikvm_vcpu *vcpu, bool init_event);
+
+/* cr.c */
+int minikvm_emulate_cr_access(struct minikvm_vcpu *vcpu, int cr);
 
 /* x86.c */
 int minikvm_vcpu_ioctl_run(struct minikvm_vcpu *vcpu);

@@ -397,6 +397,8 @@ static struct minikvm_vcpu *minikvm_vcpu_alloc(struct minikvm_vm *vm, u32 id)
 	vcpu->pio_data = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->run || !vcpu->pio_data || minikvm_emulator_create(vcpu))
 		goto err;
+	if (minikvm_mmu_vcpu_init(vcpu))
+		goto err;
 	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu))
 		goto err;
 	if (minikvm_x86_call(vcpu_create)(vcpu)) {

@@ -14,6 +14,8 @@
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 
+#include <uapi/linux/minikvm.h>
+
 #include "compat.h"
 #include "irq/irqchip.h"
 #include "minikvm.h"
@@ -373,7 +375,7 @@ static const struct file_operations minikvm_vm_fops = {
 	.llseek		= noop_llseek,
 };
 
-static struct minikvm_vm *minikvm_vm_alloc(void)
+static struct minikvm_vm *minikvm_vm_alloc(bool shadow)
 {
 	struct minikvm_vm *vm;
 
@@ -388,8 +390,13 @@ static struct minikvm_vm *minikvm_vm_alloc(void)
 	mutex_init(&vm->slots_lock);
 	mutex_init(&vm->mmio_bus_lock);
 	xa_init(&vm->vcpus);
-	minikvm_mmu_init(vm);
+	if (minikvm_mmu_init(vm, shadow)) {
+		mmdrop(vm->mm);
+		kfree(vm);
+		return NULL;
+	}
 	if (minikvm_memslots_init(vm)) {
+		minikvm_mmu_destroy(vm);
 		mmdrop(vm->mm);
 		kfree(vm);
 		return NULL;
@@ -422,7 +429,8 @@ static int minikvm_vm_getfd(struct minikvm_vm *vm)
 
 /**
  * minikvm_dev_ioctl_create_vm - KVM_CREATE_VM.
- * @type: must be 0 (KVM_X86_DEFAULT_VM).
+ * @type: 0 (KVM_X86_DEFAULT_VM), or MINIKVM_X86_SHADOW_MMU_VM for a VM on
+ *	the shadow MMU (a CPU without nested paging gives every VM that).
  *
  * Return: the new VM fd, -EINVAL for another type, -ENOMEM, or the error of
  * fd allocation.
@@ -432,10 +440,10 @@ int minikvm_dev_ioctl_create_vm(unsigned long type)
 	struct minikvm_vm *vm;
 	int r;
 
-	if (type)
+	if (type && type != MINIKVM_X86_SHADOW_MMU_VM)
 		return -EINVAL;
 
-	vm = minikvm_vm_alloc();
+	vm = minikvm_vm_alloc(type == MINIKVM_X86_SHADOW_MMU_VM);
 	if (!vm)
 		return -ENOMEM;
 

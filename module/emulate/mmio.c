@@ -38,6 +38,8 @@ static bool ram_write(struct minikvm_vcpu *vcpu, struct emul_access *a,
 				    p->len))
 		return false;
 	emul_mark_gpa_dirty(vcpu->vm, p->gpa);
+	/* A shadowed guest page table: its sptes follow (mmu/shadow_emulate.c). */
+	minikvm_mmu_emulated_ram_write(vcpu, p->gpa, p->len);
 	return true;
 }
 

@@ -12,9 +12,16 @@
 
 #include "../x86.h"
 #include "mmu_internal.h"
+#include "shadow.h"
 #include "tdp_mmu.h"
 
 static struct kmem_cache *mmu_page_header_cache;
+
+/*
+ * The CPU has nested paging (set by the backend at load, read-only
+ * afterwards).  Without it every VM uses the shadow MMU.
+ */
+bool minikvm_tdp_available;
 
 /* ------------------------------------------------------------------ */
 /* Page table pages                                                    */
@@ -45,6 +52,8 @@ struct minikvm_mmu_page *mmu_alloc_sp_gfp(gfp_t gfp)
 /* Free a page table that nobody can reach (never linked, or after RCU). */
 void mmu_free_sp(struct minikvm_mmu_page *sp)
 {
+	if (sp->gfns)
+		free_page((unsigned long)sp->gfns);
 	set_page_private(virt_to_page(sp->spt), 0);
 	free_page((unsigned long)sp->spt);
 	kmem_cache_free(mmu_page_header_cache, sp);
@@ -213,6 +222,8 @@ int minikvm_mmu_reload(struct minikvm_vcpu *vcpu)
 
 	if (READ_ONCE(vcpu->vm->bugged))
 		return -EIO;
+	if (minikvm_mmu_is_shadow(&vcpu->vm->mmu))
+		return shadow_mmu_reload(vcpu);
 
 	/* Full barrier: orders the clear before the read of root->invalid. */
 	test_and_clear_bit(MINIKVM_REQ_MMU_RELOAD, &vcpu->requests);
@@ -225,7 +236,9 @@ int minikvm_mmu_reload(struct minikvm_vcpu *vcpu)
 /* Drop the vCPU's root and page cache; the VM's MMU is still alive. */
 void minikvm_mmu_vcpu_destroy(struct minikvm_vcpu *vcpu)
 {
-	if (vcpu->mmu.root)
+	if (minikvm_mmu_is_shadow(&vcpu->vm->mmu))
+		shadow_vcpu_destroy(vcpu);
+	else if (vcpu->mmu.root)
 		minikvm_tdp_mmu_put_root(vcpu->vm, vcpu->mmu.root);
 	vcpu->mmu.root = NULL;
 	mmu_free_cache(vcpu);
@@ -234,13 +247,22 @@ void minikvm_mmu_vcpu_destroy(struct minikvm_vcpu *vcpu)
 /* ------------------------------------------------------------------ */
 /* The VM                                                              */
 
-int minikvm_mmu_init(struct minikvm_vm *vm)
+/**
+ * minikvm_mmu_init - the MMU state of a new VM.
+ * @vm: the VM.
+ * @shadow: use the shadow MMU (also forced without nested paging).
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int minikvm_mmu_init(struct minikvm_vm *vm, bool shadow)
 {
 	rwlock_init(&vm->mmu.lock);
 	INIT_LIST_HEAD(&vm->mmu.roots);
 	spin_lock_init(&vm->mmu.roots_lock);
 	spin_lock_init(&vm->mmu.mn_invalidate_lock);
 	init_waitqueue_head(&vm->mmu.mn_memslots_update_wq);
+	if (shadow || !minikvm_tdp_available)
+		return minikvm_mmu_shadow_init(vm);
 	return 0;
 }
 
@@ -258,6 +280,11 @@ void minikvm_mmu_zap_all_fast(struct minikvm_vm *vm)
 {
 	lockdep_assert_held(&vm->slots_lock);
 
+	if (minikvm_mmu_is_shadow(&vm->mmu)) {
+		shadow_zap_all(vm);
+		mmu_stat_add(vm, MMU_STAT_ROOTS_INVALIDATED, 1);
+		return;
+	}
 	write_lock(&vm->mmu.lock);
 	minikvm_tdp_mmu_invalidate_all_roots(vm);
 	/*
@@ -314,6 +341,24 @@ void minikvm_mmu_slot_log_dirty(struct minikvm_vm *vm,
 
 	lockdep_assert_held(&vm->slots_lock);
 
+	/*
+	 * Shadow: 2 MiB leaves are zapped when logging starts (they fault
+	 * back as 4 KiB), and the 4 KiB ones when it stops (they fault back
+	 * as 2 MiB where possible).
+	 */
+	if (minikvm_mmu_is_shadow(&vm->mmu)) {
+		write_lock(&vm->mmu.lock);
+		if (!on)	/* refault, as 2 MiB leaves where possible */
+			flush = shadow_zap_gfn_range(vm, start, end);
+		else
+			flush = shadow_zap_huge_range(vm, start, end);
+		if (on && !initially_set)
+			flush |= shadow_wrprot_gfn_range(vm, start, end, false);
+		if (flush)
+			minikvm_flush_remote_tlbs(vm);
+		write_unlock(&vm->mmu.lock);
+		return;
+	}
 	read_lock(&vm->mmu.lock);
 	if (!on) {
 		minikvm_tdp_mmu_recover_huge_pages(vm, slot);
@@ -343,7 +388,15 @@ bool minikvm_mmu_wrprot_dirty_masked(struct minikvm_vm *vm,
 				     const struct minikvm_memslot *slot,
 				     gfn_t offset, unsigned long mask)
 {
-	return minikvm_tdp_mmu_wrprot_masked(vm, slot->base_gfn + offset, mask);
+	gfn_t base = slot->base_gfn + offset;
+	bool flush = false;
+
+	if (!minikvm_mmu_is_shadow(&vm->mmu))
+		return minikvm_tdp_mmu_wrprot_masked(vm, base, mask);
+	for (; mask; mask &= mask - 1)
+		flush |= shadow_wrprot_gfn_range(vm, base + __ffs(mask),
+						 base + __ffs(mask) + 1, false);
+	return flush;
 }
 
 /**
@@ -352,6 +405,7 @@ bool minikvm_mmu_wrprot_dirty_masked(struct minikvm_vm *vm,
  */
 void minikvm_mmu_destroy(struct minikvm_vm *vm)
 {
+	shadow_mmu_destroy(vm);
 	write_lock(&vm->mmu.lock);
 	minikvm_tdp_mmu_invalidate_all_roots(vm);
 	write_unlock(&vm->mmu.lock);

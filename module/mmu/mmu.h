@@ -19,6 +19,11 @@
  *   notifier.c     the MMU notifier and its retry protocol
  *   mmu.c          roots, per-VM and per-vCPU state, memslot changes
  *   stats.c        the per-VM debugfs statistics
+ *
+ * Without nested paging (or when the VM asks for it) the shadow MMU runs
+ * the VM instead (shadow.h, Documentation/mmu.rst): paging.[ch] (the guest
+ * walker), shadow_page.c, shadow_root.c, rmap.c, write_track.c,
+ * shadow_fault.c, shadow_emulate.c.
  */
 #ifndef MINIKVM_MODULE_MMU_MMU_H
 #define MINIKVM_MODULE_MMU_MMU_H
@@ -35,6 +40,8 @@ struct minikvm_vm;
 struct minikvm_vcpu;
 struct minikvm_memslot;
 struct minikvm_mmu_page;
+struct minikvm_shadow_mmu;
+struct minikvm_shadow_vcpu;
 
 /* VM-wide statistics (debugfs names in stats.c). */
 enum minikvm_mmu_vm_stat {
@@ -87,6 +94,8 @@ enum minikvm_mmu_vcpu_stat {
  * @mn_memslots_update_wq: a memslot update waits here for that count to
  *	drop to zero.
  * @stats: enum minikvm_mmu_vm_stat counters.
+ * @shadow: the shadow MMU's state (module/mmu/shadow.h), or NULL for a
+ *	TDP VM; set at VM creation, never changes.
  * @debugfs: the VM's debugfs directory, or NULL.
  * @stat_files: what its files point to (stats.c).
  */
@@ -105,6 +114,7 @@ struct minikvm_mmu {
 	wait_queue_head_t mn_memslots_update_wq;
 
 	atomic64_t stats[NR_MMU_VM_STATS];
+	struct minikvm_shadow_mmu *shadow;
 	struct dentry *debugfs;
 	void *stat_files;
 };
@@ -121,18 +131,20 @@ struct minikvm_mmu {
  * @nr_cached: how many of @cache are filled.
  * @stats: enum minikvm_mmu_vcpu_stat counters, written by the vCPU thread,
  *	read locklessly by debugfs.
+ * @shadow: shadow VMs: the vCPU's shadow MMU state (shadow.h).
  */
 struct minikvm_vcpu_mmu {
 	struct minikvm_mmu_page *root;
 	struct minikvm_mmu_page *cache[MMU_CACHE_CAPACITY];
 	int nr_cached;
 	u64 stats[NR_MMU_VCPU_STATS];
+	struct minikvm_shadow_vcpu *shadow;
 };
 
 /* mmu.c */
 int minikvm_mmu_module_init(void);
 void minikvm_mmu_module_exit(void);
-int minikvm_mmu_init(struct minikvm_vm *vm);
+int minikvm_mmu_init(struct minikvm_vm *vm, bool shadow);
 void minikvm_mmu_destroy(struct minikvm_vm *vm);
 void minikvm_mmu_vcpu_destroy(struct minikvm_vcpu *vcpu);
 int minikvm_mmu_reload(struct minikvm_vcpu *vcpu);
@@ -150,6 +162,26 @@ void minikvm_flush_remote_tlbs(struct minikvm_vm *vm);
 
 /* fault.c */
 int minikvm_mmu_page_fault(struct minikvm_vcpu *vcpu, gpa_t gpa, u64 error_code);
+
+/*
+ * The shadow MMU (shadow.h): a VM is a shadow-paging VM when vm->mmu.shadow
+ * is set, from its creation on.
+ */
+static inline bool minikvm_mmu_is_shadow(const struct minikvm_mmu *mmu)
+{
+	return mmu->shadow;
+}
+
+int minikvm_mmu_shadow_init(struct minikvm_vm *vm);
+int minikvm_mmu_vcpu_init(struct minikvm_vcpu *vcpu);
+int minikvm_mmu_shadow_set_paging(struct minikvm_vcpu *vcpu, u64 cr0, u64 cr3,
+				  u64 cr4, u64 efer);
+int minikvm_mmu_shadow_page_fault(struct minikvm_vcpu *vcpu, gva_t gva,
+				  u32 error_code);
+void minikvm_mmu_emulated_ram_write(struct minikvm_vcpu *vcpu, gpa_t gpa,
+				    unsigned int len);
+int minikvm_mmu_shadow_fetch(struct minikvm_vcpu *vcpu, u64 la, u8 *buf, int len);
+extern bool minikvm_tdp_available;
 
 /* notifier.c */
 int minikvm_mmu_notifier_register(struct minikvm_vm *vm);

@@ -49,6 +49,15 @@ typedef u64 __rcu *tdp_ptep_t;
  *	zapped; the zapper owns the list's reference.
  * @root_refcount: roots only: one reference for the list while the root is
  *	valid, one per vCPU using it, one per walker iterating over it.
+ *
+ * Shadow MMU only (shadow.h), all under mmu_lock held for write (@link is
+ * then the entry on the shadow MMU's active list, or on a list of zapped
+ * pages waiting for the TLB flush; @invalid: zapped, off the hash):
+ * @hash_link: in the shadow page hash.
+ * @role: union shadow_role.
+ * @gfns: indirect pages: the guest frame each leaf spte maps.
+ * @parents: the sptes pointing to this page (struct pte_list_desc).
+ * @root_count: vCPUs using it as their root (or caching it as one).
  */
 struct minikvm_mmu_page {
 	struct list_head link;
@@ -59,6 +68,12 @@ struct minikvm_mmu_page {
 	bool invalid;
 	bool zap_pending;
 	refcount_t root_refcount;
+
+	struct hlist_node hash_link;
+	u32 role;
+	gfn_t *gfns;
+	struct hlist_head parents;
+	int root_count;
 };
 
 static inline struct minikvm_mmu_page *table_to_sp(void *spt)

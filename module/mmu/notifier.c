@@ -41,6 +41,7 @@
 #include <linux/wait.h>
 
 #include "../compat.h"
+#include "shadow.h"
 #include "tdp_mmu.h"
 
 static struct minikvm_vm *notifier_to_vm(struct mmu_notifier *mn)
@@ -94,10 +95,15 @@ static bool zap_hva_range(struct minikvm_vm *vm, hva_t start, hva_t end,
 
 	lockdep_assert_held_write(&vm->mmu.lock);
 
-	for (i = 0; i < slots->nr; i++)
-		if (slot_hva_range(slots->slots[i], start, end, &gs, &ge))
+	for (i = 0; i < slots->nr; i++) {
+		if (!slot_hva_range(slots->slots[i], start, end, &gs, &ge))
+			continue;
+		if (minikvm_mmu_is_shadow(&vm->mmu))
+			flush |= shadow_zap_gfn_range(vm, gs, ge);
+		else
 			flush = minikvm_tdp_mmu_zap_leafs(vm, gs, ge, may_block,
 							  flush);
+	}
 	return flush;
 }
 
@@ -173,6 +179,7 @@ static int age_hva_range(struct mmu_notifier *mn, unsigned long start,
 			 unsigned long end, bool test_only, bool flush)
 {
 	struct minikvm_vm *vm = notifier_to_vm(mn);
+	bool shadow = minikvm_mmu_is_shadow(&vm->mmu);
 	struct minikvm_memslots *slots;
 	bool young = false;
 	gfn_t gs, ge;
@@ -180,6 +187,16 @@ static int age_hva_range(struct mmu_notifier *mn, unsigned long start,
 
 	idx = srcu_read_lock(&vm->srcu);
 	slots = minikvm_memslots(vm);
+	if (shadow) {
+		write_lock(&vm->mmu.lock);
+		for (i = 0; i < slots->nr; i++)
+			if (slot_hva_range(slots->slots[i], start, end, &gs, &ge))
+				young |= shadow_age_gfn_range(vm, gs, ge, test_only);
+		if (young && flush)
+			minikvm_flush_remote_tlbs(vm);
+		write_unlock(&vm->mmu.lock);
+		goto out;
+	}
 	read_lock(&vm->mmu.lock);
 	for (i = 0; i < slots->nr; i++)
 		if (slot_hva_range(slots->slots[i], start, end, &gs, &ge))
@@ -191,6 +208,7 @@ static int age_hva_range(struct mmu_notifier *mn, unsigned long start,
 	if (young && flush)
 		minikvm_flush_remote_tlbs(vm);
 	read_unlock(&vm->mmu.lock);
+out:
 	srcu_read_unlock(&vm->srcu, idx);
 
 	mmu_stat_add(vm, MMU_STAT_AGE_CALLS, 1);
@@ -229,6 +247,10 @@ static void minikvm_mmu_notifier_release(struct mmu_notifier *mn,
 {
 	struct minikvm_vm *vm = notifier_to_vm(mn);
 
+	if (minikvm_mmu_is_shadow(&vm->mmu)) {
+		shadow_zap_all(vm);
+		return;
+	}
 	write_lock(&vm->mmu.lock);
 	minikvm_tdp_mmu_zap_all(vm);
 	write_unlock(&vm->mmu.lock);

@@ -16,36 +16,58 @@
 #include <linux/xarray.h>
 
 #include "mmu_internal.h"
+#include "shadow.h"
 
 static struct dentry *minikvm_debugfs_dir;
 
+/* Where a counter lives. */
+enum mmu_stat_kind {
+	STAT_VM,	/* vm->mmu.stats */
+	STAT_VCPU,	/* vcpu->mmu.stats, summed */
+	STAT_SHADOW,	/* vm->mmu.shadow->stats: shadow VMs only */
+};
+
 struct mmu_stat_desc {
 	const char *name;
-	bool per_vcpu;
+	enum mmu_stat_kind kind;
 	int index;
 };
 
 static const struct mmu_stat_desc mmu_stat_descs[] = {
-	{ "pages_4k", false, MMU_STAT_PAGES_4K },
-	{ "pages_2m", false, MMU_STAT_PAGES_2M },
-	{ "pages_1g", false, MMU_STAT_PAGES_1G },
-	{ "minikvm_leaf_zaps", false, MMU_STAT_LEAF_ZAPS },
-	{ "minikvm_huge_splits", false, MMU_STAT_HUGE_SPLITS },
-	{ "minikvm_huge_recovered", false, MMU_STAT_HUGE_RECOVERED },
-	{ "minikvm_roots_invalidated", false, MMU_STAT_ROOTS_INVALIDATED },
-	{ "minikvm_notifier_invalidations", false, MMU_STAT_NOTIFIER_INVAL },
-	{ "minikvm_notifier_zaps", false, MMU_STAT_NOTIFIER_ZAPPED },
-	{ "minikvm_age_calls", false, MMU_STAT_AGE_CALLS },
-	{ "pf_taken", true, MMU_STAT_PF_TAKEN },
-	{ "pf_fixed", true, MMU_STAT_PF_FIXED },
-	{ "pf_fast", true, MMU_STAT_PF_FAST },
-	{ "pf_spurious", true, MMU_STAT_PF_SPURIOUS },
-	{ "pf_emulate", true, MMU_STAT_PF_EMULATE },
-	{ "pf_mmio_spte_created", true, MMU_STAT_PF_MMIO_SPTE_CREATED },
-	{ "minikvm_pf_mmio_cached", true, MMU_STAT_PF_MMIO_CACHED },
-	{ "minikvm_pf_retry", true, MMU_STAT_PF_RETRY },
-	{ "minikvm_pf_fast_dirty", true, MMU_STAT_PF_FAST_DIRTY },
-	{ "minikvm_pf_wrprot", true, MMU_STAT_PF_WRPROT },
+	{ "pages_4k", STAT_VM, MMU_STAT_PAGES_4K },
+	{ "pages_2m", STAT_VM, MMU_STAT_PAGES_2M },
+	{ "pages_1g", STAT_VM, MMU_STAT_PAGES_1G },
+	{ "minikvm_leaf_zaps", STAT_VM, MMU_STAT_LEAF_ZAPS },
+	{ "minikvm_huge_splits", STAT_VM, MMU_STAT_HUGE_SPLITS },
+	{ "minikvm_huge_recovered", STAT_VM, MMU_STAT_HUGE_RECOVERED },
+	{ "minikvm_roots_invalidated", STAT_VM, MMU_STAT_ROOTS_INVALIDATED },
+	{ "minikvm_notifier_invalidations", STAT_VM, MMU_STAT_NOTIFIER_INVAL },
+	{ "minikvm_notifier_zaps", STAT_VM, MMU_STAT_NOTIFIER_ZAPPED },
+	{ "minikvm_age_calls", STAT_VM, MMU_STAT_AGE_CALLS },
+	{ "pf_taken", STAT_VCPU, MMU_STAT_PF_TAKEN },
+	{ "pf_fixed", STAT_VCPU, MMU_STAT_PF_FIXED },
+	{ "pf_fast", STAT_VCPU, MMU_STAT_PF_FAST },
+	{ "pf_spurious", STAT_VCPU, MMU_STAT_PF_SPURIOUS },
+	{ "pf_emulate", STAT_VCPU, MMU_STAT_PF_EMULATE },
+	{ "pf_mmio_spte_created", STAT_VCPU, MMU_STAT_PF_MMIO_SPTE_CREATED },
+	{ "minikvm_pf_mmio_cached", STAT_VCPU, MMU_STAT_PF_MMIO_CACHED },
+	{ "minikvm_pf_retry", STAT_VCPU, MMU_STAT_PF_RETRY },
+	{ "minikvm_pf_fast_dirty", STAT_VCPU, MMU_STAT_PF_FAST_DIRTY },
+	{ "minikvm_pf_wrprot", STAT_VCPU, MMU_STAT_PF_WRPROT },
+	/* The shadow MMU; stock KVM's names where it has the counter. */
+	{ "minikvm_shadow_pages", STAT_SHADOW, SHADOW_STAT_PAGES },
+	{ "mmu_cache_miss", STAT_SHADOW, SHADOW_STAT_PAGES_CREATED },
+	{ "mmu_shadow_zapped", STAT_SHADOW, SHADOW_STAT_PAGES_ZAPPED },
+	{ "mmu_recycled", STAT_SHADOW, SHADOW_STAT_RECLAIMED },
+	{ "mmu_pte_write", STAT_SHADOW, SHADOW_STAT_EMULATED_PT_WRITES },
+	{ "mmu_flooded", STAT_SHADOW, SHADOW_STAT_FLOOD_ZAPS },
+	{ "minikvm_shadow_unprotects", STAT_SHADOW, SHADOW_STAT_UNPROTECTS },
+	{ "minikvm_shadow_faults", STAT_SHADOW, SHADOW_STAT_FAULTS },
+	{ "minikvm_shadow_guest_pf", STAT_SHADOW, SHADOW_STAT_GUEST_PF },
+	{ "minikvm_shadow_fixed", STAT_SHADOW, SHADOW_STAT_FIXED },
+	{ "minikvm_shadow_root_switches", STAT_SHADOW, SHADOW_STAT_ROOT_SWITCHES },
+	{ "minikvm_shadow_prev_root_hits", STAT_SHADOW, SHADOW_STAT_PREV_ROOT_HITS },
+	{ "minikvm_shadow_wrprot", STAT_SHADOW, SHADOW_STAT_WRPROT },
 };
 
 /* What a file reads: one counter of one VM. */
@@ -75,10 +97,17 @@ static int mmu_stat_get(void *data, u64 *val)
 {
 	const struct mmu_stat_file *f = data;
 
-	if (f->desc->per_vcpu)
+	switch (f->desc->kind) {
+	case STAT_VCPU:
 		*val = sum_vcpu_stat(f->vm, f->desc->index);
-	else
+		break;
+	case STAT_SHADOW:
+		/* Files of shadow counters exist only for shadow VMs. */
+		*val = atomic64_read(&f->vm->mmu.shadow->stats[f->desc->index]);
+		break;
+	default:
 		*val = atomic64_read(&f->vm->mmu.stats[f->desc->index]);
+	}
 	return 0;
 }
 
@@ -110,6 +139,9 @@ void minikvm_mmu_stats_create(struct minikvm_vm *vm, int fd)
 	vm->mmu.debugfs = debugfs_create_dir(name, minikvm_debugfs_dir);
 	vm->mmu.stat_files = files;
 	for (i = 0; i < ARRAY_SIZE(mmu_stat_descs); i++) {
+		if (mmu_stat_descs[i].kind == STAT_SHADOW &&
+		    !minikvm_mmu_is_shadow(&vm->mmu))
+			continue;
 		files[i].vm = vm;
 		files[i].desc = &mmu_stat_descs[i];
 		debugfs_create_file_unsafe(mmu_stat_descs[i].name, 0444,

@@ -48,10 +48,13 @@ static int svm_probe(void)
 		pr_err("SVM is disabled by the firmware (VM_CR.SVMDIS)\n");
 		return -ENODEV;
 	}
-	if (!boot_cpu_has(X86_FEATURE_NPT)) {
-		pr_err("SVM without nested paging is not supported yet\n");
+	/* The shadow MMU needs NX in its sptes (the host forces EFER.NX). */
+	if (!boot_cpu_has(X86_FEATURE_NPT) && !boot_cpu_has(X86_FEATURE_NX)) {
+		pr_err("SVM without nested paging and without NX is not supported\n");
 		return -ENODEV;
 	}
+	if (!boot_cpu_has(X86_FEATURE_NPT))
+		pr_info("no nested paging: every VM uses the shadow MMU\n");
 	return 0;
 }
 
@@ -160,6 +163,7 @@ static int svm_hardware_setup(void)
 
 	if (svm_setup_npt_masks())
 		return -EINVAL;
+	minikvm_tdp_available = boot_cpu_has(X86_FEATURE_NPT);
 
 	svm_iopm_pages = svm_alloc_bitmap(IOPM_SIZE);
 	svm_msrpm_pages = svm_alloc_bitmap(MSRPM_SIZE);
@@ -208,6 +212,40 @@ static void svm_vcpu_free(struct minikvm_vcpu *vcpu)
 	free_page((unsigned long)to_svm(vcpu)->vmcb);
 }
 
+static bool is_shadow_paging(struct vcpu_svm *svm)
+{
+	return minikvm_mmu_is_shadow(&svm->vcpu.vm->mmu);
+}
+
+/*
+ * Shadow paging: the CPU runs with paging always on (real mode and
+ * unpaged protected mode become "paged real mode" on the identity shadow),
+ * CR0.WP set (write protection of guest page tables and dirty logging
+ * must hold for supervisor writes too), PAE format for every legacy mode
+ * (a 32-bit guest's 4-byte tables are shadowed in 8-byte ones), EFER.NX
+ * set (sptes use NX) and LME only while the guest is in long mode.  SMEP
+ * and SMAP are the guest's: the sptes carry the guest's U/S bit.  CR3 is
+ * the shadow root (svm_load_mmu_pgd()).
+ */
+static void svm_shadow_update(struct vcpu_svm *svm)
+{
+	struct minikvm_vcpu *vcpu = &svm->vcpu;
+	struct vmcb_save_area *s = &svm->vmcb->save;
+	u64 efer = vcpu->efer | EFER_SVME | EFER_NX;
+	u64 cr4 = vcpu->cr4 | X86_CR4_PAE;
+
+	if (!(efer & EFER_LMA))
+		efer &= ~EFER_LME;
+	if (!(vcpu->cr0 & X86_CR0_PG))
+		cr4 &= ~(X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE);
+	s->efer = efer;
+	s->cr0 = vcpu->cr0 | X86_CR0_PG | X86_CR0_WP;
+	s->cr4 = cr4;
+	/* Invalid PDPTEs here (KVM_SET_SREGS) only matter at the next CR3 write. */
+	minikvm_mmu_shadow_set_paging(vcpu, vcpu->cr0, vcpu->cr3, vcpu->cr4,
+				      vcpu->efer);
+}
+
 /* Every access to DR0-7 exits, until the guest first uses them. */
 void svm_set_dr_intercepts(struct vcpu_svm *svm)
 {
@@ -241,11 +279,28 @@ static void init_vmcb_control(struct vcpu_svm *svm)
 		c->pause_filter_count = SVM_PAUSE_FILTER_COUNT;
 	}
 
+	/*
+	 * Shadow paging: the guest's CRs are emulated (cr.c) and its page
+	 * faults go to the shadow MMU first.  INVLPG runs natively: the
+	 * shadow tables never lag behind the guest's (no unsync pages), so
+	 * only the CPU's own TLB entry has to go, and INVLPG does that.
+	 */
+	if (is_shadow_paging(svm)) {
+		for (i = 0; i <= 4; i++) {
+			if (i == 1 || i == 2)
+				continue;
+			svm_set_intercept(svm, INTERCEPT_CR0_READ + i);
+			svm_set_intercept(svm, INTERCEPT_CR0_WRITE + i);
+		}
+		svm_set_intercept(svm, INTERCEPT_EXCEPTION_OFFSET + PF_VECTOR);
+	}
+
 	c->iopm_base_pa = page_to_phys(svm_iopm_pages);
 	c->msrpm_base_pa = page_to_phys(svm_msrpm_pages);
 	/* Host IF gates physical interrupts; guest IF only virtual ones. */
 	c->int_ctl = V_INTR_MASKING_MASK;
-	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	if (!is_shadow_paging(svm))
+		c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	/* 0 before the first entry: minikvm_mmu_reload() loads a root then. */
 	c->nested_cr3 = minikvm_mmu_root_hpa(&svm->vcpu);
 	c->tsc_offset = svm->vcpu.tsc_offset;
@@ -289,6 +344,12 @@ static void init_vmcb_save(struct vcpu_svm *svm)
 	s->g_pat = SVM_DEFAULT_PAT;
 	/* VMRUN refuses a guest without EFER.SVME; the guest never sees it. */
 	s->efer = svm->vcpu.efer | EFER_SVME;
+	if (is_shadow_paging(svm)) {
+		svm->vcpu.cr0 = s->cr0;
+		svm->vcpu.cr3 = 0;
+		svm->vcpu.cr4 = 0;
+		svm_shadow_update(svm);
+	}
 }
 
 /* RDTSCP runs natively (on the guest's TSC_AUX) if the guest CPUID has it. */
@@ -384,6 +445,11 @@ static void svm_get_sregs(struct minikvm_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->cr2 = s->cr2;
 	sregs->cr3 = s->cr3;
 	sregs->cr4 = s->cr4;
+	if (is_shadow_paging(to_svm(vcpu))) {
+		sregs->cr0 = vcpu->cr0;
+		sregs->cr3 = vcpu->cr3;
+		sregs->cr4 = vcpu->cr4;
+	}
 }
 
 static void svm_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *sregs)
@@ -404,8 +470,15 @@ static void svm_set_sregs(struct minikvm_vcpu *vcpu, const struct kvm_sregs *sre
 	s->gdtr.limit = sregs->gdt.limit;
 	s->idtr.base = sregs->idt.base;
 	s->idtr.limit = sregs->idt.limit;
-	s->cr0 = sregs->cr0;
 	s->cr2 = sregs->cr2;
+	if (is_shadow_paging(to_svm(vcpu))) {
+		/* The core sets EFER next; svm_set_efer() applies them. */
+		vcpu->cr0 = sregs->cr0;
+		vcpu->cr3 = sregs->cr3;
+		vcpu->cr4 = sregs->cr4;
+		return;
+	}
+	s->cr0 = sregs->cr0;
 	s->cr3 = sregs->cr3;
 	s->cr4 = sregs->cr4;
 }
@@ -417,11 +490,15 @@ static int svm_get_cpl(struct minikvm_vcpu *vcpu)
 
 static u64 svm_get_cr0(struct minikvm_vcpu *vcpu)
 {
+	if (is_shadow_paging(to_svm(vcpu)))
+		return vcpu->cr0;
 	return to_svm(vcpu)->vmcb->save.cr0;
 }
 
 static u64 svm_get_cr4(struct minikvm_vcpu *vcpu)
 {
+	if (is_shadow_paging(to_svm(vcpu)))
+		return vcpu->cr4;
 	return to_svm(vcpu)->vmcb->save.cr4;
 }
 
@@ -433,9 +510,13 @@ static void svm_get_cs_db_l_bits(struct minikvm_vcpu *vcpu, int *db, int *l)
 	*l = (attrib >> SVM_SELECTOR_L_SHIFT) & 1;
 }
 
+/* vcpu->efer changed (or, shadow paging, vcpu->cr0/cr3/cr4). */
 static void svm_set_efer(struct minikvm_vcpu *vcpu)
 {
-	to_svm(vcpu)->vmcb->save.efer = vcpu->efer | EFER_SVME;
+	if (is_shadow_paging(to_svm(vcpu)))
+		svm_shadow_update(to_svm(vcpu));
+	else
+		to_svm(vcpu)->vmcb->save.efer = vcpu->efer | EFER_SVME;
 }
 
 static void svm_write_tsc_offset(struct minikvm_vcpu *vcpu)
@@ -538,10 +619,16 @@ static void svm_flush_tlb_current(struct minikvm_vcpu *vcpu)
 		svm->asid_cpu = -1;
 }
 
-/* The MMU's root changed: the next VMRUN walks the new table. */
+/*
+ * The MMU's root changed: the next VMRUN walks the new table (nested CR3,
+ * or, shadow paging, the CR3 the guest runs with).
+ */
 static void svm_load_mmu_pgd(struct minikvm_vcpu *vcpu, hpa_t root_hpa)
 {
-	to_svm(vcpu)->vmcb->control.nested_cr3 = root_hpa;
+	if (is_shadow_paging(to_svm(vcpu)))
+		to_svm(vcpu)->vmcb->save.cr3 = root_hpa;
+	else
+		to_svm(vcpu)->vmcb->control.nested_cr3 = root_hpa;
 }
 
 /* ------------------------------------------------------------------ */

@@ -179,6 +179,22 @@ static int handle_npf(struct vcpu_svm *svm)
 	return minikvm_mmu_page_fault(&svm->vcpu, c->exit_info_2, c->exit_info_1);
 }
 
+/* Shadow paging: a guest #PF, for the shadow MMU to resolve or reflect. */
+static int handle_pf(struct vcpu_svm *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+
+	svm->vcpu.stat.pf_taken++;
+	return minikvm_mmu_shadow_page_fault(&svm->vcpu, c->exit_info_2,
+					     c->exit_info_1);
+}
+
+/* Shadow paging: CR0/CR3/CR4 reads and writes (exit code = CR number). */
+static int handle_cr_access(struct vcpu_svm *svm)
+{
+	return minikvm_emulate_cr_access(&svm->vcpu, svm->exit_code & 0xf);
+}
+
 static int handle_msr(struct vcpu_svm *svm)
 {
 	if (svm->vmcb->control.exit_info_1)
@@ -204,6 +220,13 @@ static int handle_db(struct vcpu_svm *svm)
 typedef int (*svm_exit_handler_t)(struct vcpu_svm *svm);
 
 static const svm_exit_handler_t svm_exit_handlers[] = {
+	[SVM_EXIT_READ_CR0]			= handle_cr_access,
+	[SVM_EXIT_READ_CR3]			= handle_cr_access,
+	[SVM_EXIT_READ_CR4]			= handle_cr_access,
+	[SVM_EXIT_WRITE_CR0]			= handle_cr_access,
+	[SVM_EXIT_WRITE_CR3]			= handle_cr_access,
+	[SVM_EXIT_WRITE_CR4]			= handle_cr_access,
+	[SVM_EXIT_EXCP_BASE + PF_VECTOR]	= handle_pf,
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR7]	= handle_dr_access,
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7]	= handle_dr_access,
 	[SVM_EXIT_EXCP_BASE + DB_VECTOR]	= handle_db,

@@ -27,7 +27,7 @@ static int memslot_test_init(struct kunit *test)
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
 	xa_init(&vm->vcpus);
-	KUNIT_ASSERT_EQ(test, minikvm_mmu_init(vm), 0);
+	KUNIT_ASSERT_EQ(test, minikvm_mmu_init(vm, false), 0);
 	KUNIT_ASSERT_EQ(test, minikvm_memslots_init(vm), 0);
 	test->priv = vm;
 	return 0;

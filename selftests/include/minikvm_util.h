@@ -105,6 +105,7 @@ const char *ioctl_name(unsigned long cmd);
 
 /* KVM_CHECK_EXTENSION on the system fd; asserts the ioctl itself works. */
 int kvm_check_cap(int sys_fd, long cap);
+unsigned long kvm_vm_type(int sys_fd);
 
 /* A VM with no memory and no vCPUs. */
 struct kvm_vm *vm_create_barebones(void);

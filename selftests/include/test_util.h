@@ -69,6 +69,13 @@ void *before_fault_page(size_t size);
 uint64_t now_ns(void);
 
 /*
+ * MINIKVM_SLOW_KERNEL=1 (the debug lane: KASAN, lockdep): tests scale
+ * their loops down so that each stays well inside its harness timeout; the
+ * lane is there to catch splats and leaks, not to count cycles.
+ */
+bool slow_kernel(void);
+
+/*
  * Reads one "Key:   value kB" line of /proc/meminfo.
  * Return: the value in kB, or -1 if the key is missing.
  */

@@ -8,6 +8,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <linux/minikvm.h>
+
 #include "minikvm_util.h"
 
 const char *minikvm_device_path(void)
@@ -96,13 +98,29 @@ int kvm_check_cap(int sys_fd, long cap)
 	return kvm_ioctl(sys_fd, KVM_CHECK_EXTENSION, cap);
 }
 
+/*
+ * The KVM_CREATE_VM type of the library's VMs: MINIKVM_MMU=shadow asks for
+ * minikvm's shadow MMU where the device offers it per VM (minikvm); other
+ * devices (stock KVM) get the default type, whatever their MMU.
+ */
+unsigned long kvm_vm_type(int sys_fd)
+{
+	const char *mmu = getenv("MINIKVM_MMU");
+
+	if (!mmu || strcmp(mmu, "shadow"))
+		return 0;
+	if (ioctl(sys_fd, KVM_CHECK_EXTENSION, MINIKVM_CAP_SHADOW_MMU) <= 0)
+		return 0;
+	return MINIKVM_X86_SHADOW_MMU_VM;
+}
+
 struct kvm_vm *vm_create_barebones(void)
 {
 	struct kvm_vm *vm = calloc(1, sizeof(*vm));
 
 	TEST_ASSERT(vm, "out of memory");
 	vm->sys_fd = open_device_or_exit_skip();
-	vm->fd = kvm_ioctl(vm->sys_fd, KVM_CREATE_VM, 0);
+	vm->fd = kvm_ioctl(vm->sys_fd, KVM_CREATE_VM, kvm_vm_type(vm->sys_fd));
 	vm->run_size = kvm_ioctl(vm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	return vm;
 }

@@ -86,3 +86,10 @@ void *before_fault_page(size_t size)
 		    "mprotect: %s", strerror(errno));
 	return p + PAGE_SIZE - size;
 }
+
+bool slow_kernel(void)
+{
+	const char *v = getenv("MINIKVM_SLOW_KERNEL");
+
+	return v && *v == '1';
+}

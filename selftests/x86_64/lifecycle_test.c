@@ -13,18 +13,6 @@
 #include "minikvm_util.h"
 #include "processor.h"
 
-/*
- * MINIKVM_SLOW_KERNEL=1 (the debug lane: KASAN, lockdep) scales the
- * loops down so that each test stays well inside its harness timeout; the
- * lane is there to catch splats and leaks, not to count cycles.
- */
-static bool slow_kernel(void)
-{
-	const char *v = getenv("MINIKVM_SLOW_KERNEL");
-
-	return v && *v == '1';
-}
-
 /* The time bound of a loop planned for @seconds on a normal kernel. */
 static int loop_seconds(int seconds)
 {

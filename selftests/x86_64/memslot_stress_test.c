@@ -162,11 +162,11 @@ TEST(other_memslots_come_and_go_under_faulting_vcpus)
 {
 	uint64_t *other = backing_alloc(BACKING_ANON, 16 * PAGE_SIZE);
 	struct stress_vm s;
-	int i;
+	int i, rounds = slow_kernel() ? 60 : 300;
 
 	ASSERT_NE(NULL, other);
 	stress_start(&s, NULL, NULL);
-	for (i = 0; i < 300; i++) {
+	for (i = 0; i < rounds; i++) {
 		vm_set_user_memory_region(s.vm, OTHER_SLOT, 0, OTHER_GPA,
 					  (1 + i % 16) * PAGE_SIZE, other);
 		vm_set_user_memory_region(s.vm, OTHER_SLOT, 0, OTHER_GPA, 0, other);

@@ -10,7 +10,8 @@
  *
  * The subset (see Documentation/abi.rst for the errno contracts):
  *
- *   system fd  KVM_GET_API_VERSION, KVM_CREATE_VM (type 0),
+ *   system fd  KVM_GET_API_VERSION, KVM_CREATE_VM (type 0, or
+ *              MINIKVM_X86_SHADOW_MMU_VM below),
  *              KVM_CHECK_EXTENSION, KVM_GET_VCPU_MMAP_SIZE,
  *              KVM_GET_SUPPORTED_CPUID, KVM_GET_MSR_INDEX_LIST,
  *              KVM_GET_MSR_FEATURE_INDEX_LIST, KVM_GET_MSRS
@@ -47,9 +48,25 @@
 
 /*
  * minikvm-specific extensions get capability and ioctl numbers from a range
- * KVM does not use (capabilities from 0x4d4b0000, "MK" << 16).  None are
- * defined yet.
+ * KVM does not use (capabilities from 0x4d4b0000, "MK" << 16).
  */
 #define MINIKVM_CAP_BASE	0x4d4b0000
+
+/*
+ * The shadow MMU, per VM.
+ *
+ * minikvm runs every VM on its shadow MMU when the CPU has no nested
+ * paging (NPT/EPT).  On a CPU that has it, the default VM type (0) keeps
+ * the KVM-compatible TDP MMU, and KVM_CREATE_VM with the type
+ * MINIKVM_X86_SHADOW_MMU_VM creates a VM that uses the shadow MMU anyway
+ * (stock KVM can only switch for all VMs, with kvm_amd.npt=0).  Guests
+ * cannot tell the difference, except in speed.
+ *
+ * KVM_CHECK_EXTENSION(MINIKVM_CAP_SHADOW_MMU) returns 1 on the system fd
+ * when the type is accepted; on a VM fd, 1 if that VM runs on the shadow
+ * MMU and 0 if it runs on the TDP MMU.
+ */
+#define MINIKVM_CAP_SHADOW_MMU		(MINIKVM_CAP_BASE + 1)
+#define MINIKVM_X86_SHADOW_MMU_VM	0x4d4b0001UL
 
 #endif /* _UAPI_LINUX_MINIKVM_H */

@@ -1,0 +1,620 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The shadow page fault: a #PF the guest took on the shadow tables.
+ *
+ *  1. Walk the guest's tables (paging.c), without mmu_lock: a denied
+ *     access is the guest's own #PF, injected with the exact error code.
+ *  2. A write to a guest page table (a tracked frame) is emulated, or the
+ *     frame is unshadowed and the write retried (write_track.c).
+ *  3. Reference the host page (may sleep), as the TDP fault does.
+ *  4. Under mmu_lock held for write: find or create the shadow page of
+ *     each level on the way (which write-protects the guest tables they
+ *     shadow), re-read the guest entries the walk used — a guest table
+ *     that was not yet shadowed may have changed since — and install the
+ *     leaf with the permissions of the whole guest walk.
+ *
+ * The whole fault runs inside the VM's SRCU read side (memslots).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/srcu.h>
+#include <linux/uaccess.h>
+
+#include "../emulate/emulate.h"
+#include "../x86.h"
+#include "shadow.h"
+
+/* ------------------------------------------------------------------ */
+/* Guest memory for the walker                                         */
+
+/* The host address of @gpa, or 0.  Context: vm->srcu held. */
+static hva_t gpa_to_hva(struct minikvm_vcpu *vcpu, gpa_t gpa,
+			struct minikvm_memslot **slotp)
+{
+	struct minikvm_memslot *slot = minikvm_gfn_to_memslot(vcpu->vm,
+							      gpa_to_gfn(gpa));
+
+	if (!slot || (slot->flags & MINIKVM_MEMSLOT_INVALID))
+		return 0;
+	if (slotp)
+		*slotp = slot;
+	return minikvm_gfn_to_hva_memslot(slot, gpa_to_gfn(gpa)) +
+	       (gpa & ~PAGE_MASK);
+}
+
+static int guest_read(void *ctx, gpa_t gpa, int size, u64 *val)
+{
+	hva_t hva = gpa_to_hva(ctx, gpa, NULL);
+	u32 v32;
+
+	if (!hva)
+		return -ENOENT;
+	if (size == 4) {
+		if (get_user(v32, (u32 __user *)hva))
+			return -EFAULT;
+		*val = v32;
+		return 0;
+	}
+	return get_user(*val, (u64 __user *)hva) ? -EFAULT : 0;
+}
+
+/* cmpxchg on a guest entry through its host mapping; see guest_try_update(). */
+static int cmpxchg_user32(hva_t hva, u32 old, u32 new)
+{
+	u32 __user *p = (u32 __user *)hva;
+
+	if (!access_ok(p, sizeof(*p)))
+		return -EFAULT;
+	/* 0: replaced, 1: the entry held another value, -EFAULT. */
+	return __try_cmpxchg_user(p, &old, new, efault32);
+}
+
+static int cmpxchg_user64(hva_t hva, u64 old, u64 new)
+{
+	u64 __user *p = (u64 __user *)hva;
+
+	if (!access_ok(p, sizeof(*p)))
+		return -EFAULT;
+	/* 0: replaced, 1: the entry held another value, -EFAULT. */
+	return __try_cmpxchg_user(p, &old, new, efault64);
+}
+
+/*
+ * Set Accessed/Dirty in a guest entry as the CPU would: atomically, in
+ * the memory the guest sees (its host mapping), failing if the guest
+ * changed the entry meanwhile.  Return: 0, 1 (changed), or -errno.
+ */
+static int guest_try_update(void *ctx, gpa_t gpa, int size, u64 old, u64 new)
+{
+	struct minikvm_vcpu *vcpu = ctx;
+	struct minikvm_memslot *slot;
+	hva_t hva = gpa_to_hva(vcpu, gpa, &slot);
+	int r;
+
+	if (!hva)
+		return -ENOENT;
+	r = size == 4 ? cmpxchg_user32(hva, old, new) :
+			cmpxchg_user64(hva, old, new);
+	if (!r && (slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
+		minikvm_mark_page_dirty_in_slot(slot, gpa_to_gfn(gpa));
+	return r;
+}
+
+const struct paging_mem_ops shadow_guest_mem_ops = {
+	.read = guest_read,
+	.try_update = guest_try_update,
+};
+
+/* ------------------------------------------------------------------ */
+/* Building the shadow path                                            */
+
+/* The guest permissions of levels @top .. @level of @w, ANDed. */
+static unsigned int access_above(const struct paging_regs *r,
+				 const struct guest_walk *w, int level)
+{
+	unsigned int access = ACC_ALL;
+	int l;
+
+	for (l = w->root_level; l >= level; l--) {
+		if (r->mode == PAGING_PAE && l == 3)
+			continue;	/* PDPTEs grant everything */
+		access &= paging_gpte_access(r, w->pte[l]);
+	}
+	return access;
+}
+
+/* Index of @gva in a shadow table at @level (the PAE root has four). */
+static unsigned int shadow_index(gva_t gva, int level, bool pae_root)
+{
+	if (pae_root)
+		return (gva >> 30) & 3;
+	return (gva >> (12 + 9 * (level - 1))) & 0x1ff;
+}
+
+/*
+ * Which shadow page goes below an entry of @parent_level on the way to
+ * @gva: the shadow of the guest table at @parent_level - 1 when the guest
+ * walk went that deep, else (a guest huge page, or no paging) a direct
+ * page for the frames the entry covers.
+ */
+static void child_of(const struct paging_regs *r, const struct guest_walk *w,
+		     gva_t gva, int parent_level, gfn_t *gfn,
+		     union shadow_role *role)
+{
+	int level = parent_level - 1;
+
+	*role = shadow_base_role(r);
+	role->level = level;
+	if (r->mode != PAGING_NONE && w->level <= level) {
+		*gfn = w->table_gfn[level];
+		role->access = access_above(r, w, parent_level);
+		if (r->mode == PAGING_32)
+			role->quadrant = level == 2 ? (gva >> 30) & 3 :
+						      (gva >> 21) & 1;
+		return;
+	}
+	role->direct = 1;
+	role->access = w->access;
+	*gfn = w->gfn & ~(TDP_PAGES_PER_LEVEL(parent_level) - 1);
+}
+
+/*
+ * The guest entries the walk used must still be what they were, now that
+ * every table on the way is write-protected.  Under a spinning lock: no
+ * sleeping, so a read that would fault counts as a change.
+ */
+static bool guest_walk_changed(struct minikvm_vcpu *vcpu,
+			       const struct paging_regs *r,
+			       const struct guest_walk *w)
+{
+	int size = r->mode == PAGING_32 ? 4 : 8;
+	int top = r->mode == PAGING_PAE ? 2 : w->root_level;
+	int level;
+
+	if (r->mode == PAGING_NONE)
+		return false;
+	for (level = top; level >= w->level; level--) {
+		hva_t hva = gpa_to_hva(vcpu, w->pte_gpa[level], NULL);
+		u64 now = 0;
+
+		if (!hva || copy_from_user_nofault(&now, (void __user *)hva, size))
+			return true;
+		if (now != w->pte[level])
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Walk down from the root to @target_level (1, or 2 for a 2 MiB leaf),
+ * linking shadow pages.  Return: the sptep of the leaf, or NULL.
+ */
+static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
+			gva_t gva, int target_level)
+{
+	const struct paging_regs *r = &vcpu->mmu.shadow->regs;
+	struct minikvm_mmu_page *sp = vcpu->mmu.root;
+	int level;
+
+	for (level = sp->level; level > target_level; level--) {
+		bool pae_root = sp_role(sp).pae_root;
+		u64 *sptep = &sp->spt[shadow_index(gva, level, pae_root)];
+		struct minikvm_mmu_page *child;
+		union shadow_role role;
+		bool created;
+		gfn_t gfn;
+
+		/* A 2 MiB leaf where a table is wanted now: replace it. */
+		if (is_shadow_present_spte(*sptep) && is_huge_spte(*sptep)) {
+			shadow_drop_spte(vcpu->vm, sptep);
+			minikvm_flush_remote_tlbs(vcpu->vm);
+		}
+		if (is_shadow_present_spte(*sptep)) {
+			sp = table_to_sp(__va(*sptep & SPTE_PFN_MASK));
+			continue;
+		}
+		child_of(r, w, gva, level, &gfn, &role);
+		child = shadow_get_page(vcpu, gfn, role, &created);
+		if (!child)
+			return NULL;
+		shadow_link_child(vcpu, sptep, child);
+		sp = child;
+	}
+	return &sp->spt[shadow_index(gva, target_level, false)];
+}
+
+/**
+ * struct shadow_fault - one shadow fault on its way.
+ * @gva: the faulting linear address.
+ * @pfec: the #PF error code.
+ * @walk: the guest walk.
+ * @tdp: the host side, as for a TDP fault (slot, hva, page, seq).
+ * @unprotected: a page-table write could not be emulated: its frame was
+ *	unshadowed, the fault goes on to map it writable.
+ * @emulate: the instruction is to be emulated, with @emulate_gpa (no
+ *	memslot, or a write to a read-only one), outside the SRCU section.
+ * @emulate_gpa: the guest physical address the access was translated to.
+ * @level: the leaf to install: PG_LEVEL_4K, or PG_LEVEL_2M where the
+ *	guest, the memslot and the host all map the 2 MiB range as one.
+ */
+struct shadow_fault {
+	gva_t gva;
+	u32 pfec;
+	bool unprotected;
+	bool emulate;
+	gpa_t emulate_gpa;
+	int level;
+	struct guest_walk walk;
+	struct minikvm_page_fault tdp;
+};
+
+/*
+ * The leaf's hardware permissions.  With CR0.WP clear a supervisor may
+ * write a read-only page: the leaf is made writable but supervisor-only,
+ * so that a user access faults again and gets the read-only user view
+ * (the CPU runs with CR0.WP set).  The first write to a clean page must
+ * fault so that the guest's Dirty bit gets set.
+ */
+static u64 make_shadow_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
+			    bool tracked)
+{
+	const struct paging_regs *r = &vcpu->mmu.shadow->regs;
+	struct minikvm_page_fault *f = &sf->tdp;
+	unsigned int access = sf->walk.access;
+	bool write = sf->pfec & PF_WRITE;
+	bool writable, mmu_writable;
+	u64 spte;
+
+	if (write && !(access & ACC_WRITE) && !(sf->pfec & PF_USER) &&
+	    !(r->cr0 & X86_CR0_WP)) {
+		access |= ACC_WRITE;
+		access &= ~ACC_USER;
+		if (r->cr4 & X86_CR4_SMEP)
+			access &= ~ACC_EXEC;
+	}
+	mmu_writable = (access & ACC_WRITE) && f->host_writable && !tracked;
+	writable = mmu_writable && (write || sf->walk.dirty);
+	if (f->slot->flags & KVM_MEM_LOG_DIRTY_PAGES)
+		writable &= write;
+
+	spte = SPTE_MMU_PRESENT | _PAGE_PRESENT | minikvm_spte.accessed |
+	       ((u64)f->pfn << PAGE_SHIFT);
+	if (sf->level > PG_LEVEL_4K)
+		spte |= SPTE_HUGE;
+	if (access & ACC_USER)
+		spte |= _PAGE_USER;
+	if (!(access & ACC_EXEC))
+		spte |= _PAGE_NX;
+	if (f->host_writable)
+		spte |= minikvm_spte.host_writable;
+	if (mmu_writable)
+		spte |= minikvm_spte.mmu_writable;
+	if (writable)
+		spte |= SPTE_WRITABLE | minikvm_spte.dirty;
+	return spte;
+}
+
+/* Is a guest table shadowed in the 2 MiB range of @gfn? */
+static bool huge_range_tracked(struct minikvm_vm *vm, gfn_t gfn)
+{
+	gfn_t base = gfn & ~(gfn_t)(SHADOW_HUGE_PAGES - 1);
+	int i;
+
+	for (i = 0; i < SHADOW_HUGE_PAGES; i++)
+		if (shadow_gfn_is_tracked(vm, base + i))
+			return true;
+	return false;
+}
+
+/*
+ * A 2 MiB leaf needs a guest mapping of at least 2 MiB (or no paging), a
+ * memslot and host mapping that line up, no dirty logging, and no guest
+ * page table in the range (those must stay write-protected 4 KiB pages).
+ */
+static int leaf_level(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
+{
+	struct minikvm_page_fault *f = &sf->tdp;
+
+	if (sf->walk.level < PG_LEVEL_2M &&
+	    vcpu->mmu.shadow->regs.mode != PAGING_NONE)
+		return PG_LEVEL_4K;
+	if ((f->slot->flags & KVM_MEM_LOG_DIRTY_PAGES) ||
+	    !mmu_slot_huge_level_ok(f->slot, f->gfn, PG_LEVEL_2M) ||
+	    host_mapping_level(vcpu->vm, f->hva) < PG_LEVEL_2M ||
+	    huge_range_tracked(vcpu->vm, f->gfn))
+		return PG_LEVEL_4K;
+	return PG_LEVEL_2M;
+}
+
+static int map_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
+{
+	struct minikvm_vm *vm = vcpu->vm;
+	struct minikvm_mmu_page *sp;
+	u64 *sptep, old, new;
+	gfn_t gfn;
+	int idx;
+
+	sf->level = leaf_level(vcpu, sf);
+	gfn = sf->walk.gfn & ~(TDP_PAGES_PER_LEVEL(sf->level) - 1);
+	sptep = shadow_path(vcpu, &sf->walk, sf->gva, sf->level);
+	if (!sptep)
+		return -EIO;
+	if (guest_walk_changed(vcpu, &vcpu->mmu.shadow->regs, &sf->walk))
+		return RET_PF_RETRY;
+
+	sp = sptep_to_sp(sptep);
+	idx = sptep - sp->spt;
+	sf->tdp.pfn &= ~(TDP_PAGES_PER_LEVEL(sf->level) - 1);
+	new = make_shadow_leaf(vcpu, sf, shadow_gfn_is_tracked(vm, gfn));
+	old = *sptep;
+	/* Another frame, or a table where the 2 MiB leaf goes: drop it first. */
+	if (is_shadow_present_spte(old) &&
+	    (!is_last_spte(old, sp->level) ||
+	     shadow_sp_leaf_gfn(sp, idx) != gfn ||
+	     spte_to_pfn(old) != sf->tdp.pfn)) {
+		shadow_drop_spte(vm, sptep);
+		minikvm_flush_remote_tlbs(vm);
+		old = 0;
+	}
+	if (!sp_is_direct(sp))
+		sp->gfns[idx] = gfn;
+	if (MINIKVM_BUG_ON(shadow_sp_leaf_gfn(sp, idx) != gfn, vm))
+		return -EIO;
+	/* A permission change of a present leaf: the CPU sets A/D itself. */
+	WRITE_ONCE(*sptep, new);
+	if (!is_shadow_present_spte(old))
+		rmap_add(vcpu, sptep, gfn);
+	else if (is_writable_spte(old) && !is_writable_spte(new))
+		minikvm_flush_remote_tlbs(vm);
+	if (is_writable_spte(new) &&
+	    (sf->tdp.slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
+		minikvm_mark_page_dirty_in_slot(sf->tdp.slot, sf->walk.gfn);
+	return RET_PF_FIXED;
+}
+
+/*
+ * No memslot behind the guest frame: cache that in an MMIO spte tagged
+ * with the memslots generation, so that the next access exits without a
+ * guest walk (mmio_cached()).  The frame is kept in the page's gfns.
+ */
+static void map_mmio(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
+{
+	struct minikvm_vm *vm = vcpu->vm;
+	struct minikvm_mmu_page *sp;
+	u64 *sptep;
+
+	if (shadow_topup(vcpu))
+		return;
+	write_lock(&vm->mmu.lock);
+	if (!vcpu->mmu.root || vcpu->mmu.root->invalid)
+		goto out;
+	sptep = shadow_path(vcpu, &sf->walk, sf->gva, PG_LEVEL_4K);
+	if (!sptep || is_shadow_present_spte(*sptep) ||
+	    guest_walk_changed(vcpu, &vcpu->mmu.shadow->regs, &sf->walk))
+		goto out;
+	sp = sptep_to_sp(sptep);
+	if (!sp_is_direct(sp))
+		sp->gfns[sptep - sp->spt] = sf->walk.gfn;
+	WRITE_ONCE(*sptep, make_mmio_spte(sf->tdp.mmio_gen));
+	vcpu_stat_inc(vcpu, MMU_STAT_PF_MMIO_SPTE_CREATED);
+out:
+	write_unlock(&vm->mmu.lock);
+}
+
+/*
+ * Is the fault on an MMIO spte of the current memslots generation?  Then
+ * *@gpa is the guest physical address it caches.
+ */
+static bool mmio_cached(struct minikvm_vcpu *vcpu, gva_t gva, u64 gen, gpa_t *gpa)
+{
+	struct minikvm_vm *vm = vcpu->vm;
+	struct minikvm_mmu_page *sp;
+	bool hit = false;
+	int level, idx;
+	u64 spte;
+
+	read_lock(&vm->mmu.lock);
+	sp = vcpu->mmu.root;
+	if (!sp || sp->invalid)
+		goto out;
+	for (level = sp->level; level > PG_LEVEL_4K; level--) {
+		spte = sp->spt[shadow_index(gva, level, sp_role(sp).pae_root)];
+		if (!is_shadow_present_spte(spte) || is_huge_spte(spte))
+			goto out;
+		sp = table_to_sp(__va(spte & SPTE_PFN_MASK));
+	}
+	idx = shadow_index(gva, PG_LEVEL_4K, false);
+	spte = sp->spt[idx];
+	if (spte && is_mmio_spte(spte) &&
+	    mmio_spte_generation(spte) == (gen & MMIO_GEN_MASK)) {
+		*gpa = gfn_to_gpa(shadow_sp_leaf_gfn(sp, idx)) | (gva & ~PAGE_MASK);
+		hit = true;
+	}
+out:
+	read_unlock(&vm->mmu.lock);
+	return hit;
+}
+
+static int map_locked(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
+{
+	struct minikvm_vm *vm = vcpu->vm;
+	LIST_HEAD(invalid);
+	int r;
+
+	write_lock(&vm->mmu.lock);
+	if (!vcpu->mmu.root || vcpu->mmu.root->invalid ||
+	    mmu_invalidate_retry(vm, sf->tdp.mmu_seq, sf->tdp.hva))
+		r = RET_PF_RETRY;
+	else
+		r = map_leaf(vcpu, sf);
+	shadow_make_room(vm, &invalid);
+	write_unlock(&vm->mmu.lock);
+	shadow_commit_zap(vm, &invalid);
+	return r;
+}
+
+/* Reference the host page of the guest frame; Return: 0 or -errno. */
+static int faultin(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
+{
+	struct minikvm_page_fault *f = &sf->tdp;
+	struct minikvm_vm *vm = vcpu->vm;
+
+	f->gfn = sf->walk.gfn;
+	f->write = sf->pfec & PF_WRITE;
+	f->hva = minikvm_gfn_to_hva_memslot(f->slot, f->gfn);
+	f->mmu_seq = READ_ONCE(vm->mmu.invalidate_seq);
+	smp_rmb(); /* seq before the page tables; pairs with invalidate_range_end() */
+	return mmu_faultin_page(vcpu, f);
+}
+
+/* Unshadow the table the guest writes, unless that would never end. */
+static int unprotect_and_retry(struct minikvm_vcpu *vcpu, gfn_t gfn)
+{
+	struct minikvm_shadow_vcpu *sv = vcpu->mmu.shadow;
+	struct minikvm_vm *vm = vcpu->vm;
+	LIST_HEAD(invalid);
+
+	if (sv->retry_rip == vcpu->rip && ++sv->retry_count > 4)
+		return minikvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+						   vcpu->rip, gfn_to_gpa(gfn));
+	if (sv->retry_rip != vcpu->rip) {
+		sv->retry_rip = vcpu->rip;
+		sv->retry_count = 0;
+	}
+	write_lock(&vm->mmu.lock);
+	shadow_unprotect_gfn(vm, gfn, &invalid);
+	write_unlock(&vm->mmu.lock);
+	shadow_commit_zap(vm, &invalid);
+	shadow_stat_add(vm, SHADOW_STAT_UNPROTECTS, 1);
+	return MINIKVM_EXIT_RESUME;
+}
+
+static bool gfn_is_tracked(struct minikvm_vm *vm, gfn_t gfn)
+{
+	bool tracked;
+
+	read_lock(&vm->mmu.lock);
+	tracked = shadow_gfn_is_tracked(vm, gfn);
+	read_unlock(&vm->mmu.lock);
+	return tracked;
+}
+
+/* A write to a shadowed guest table: emulate it, or unshadow the table. */
+static int pt_write(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
+{
+	gpa_t gpa = gfn_to_gpa(sf->walk.gfn) | (sf->gva & ~PAGE_MASK);
+	int r;
+
+	r = shadow_emulate_pt_write(vcpu, sf->gva, gpa);
+	if (r != -EOPNOTSUPP)
+		return r;
+	sf->unprotected = true;
+	return unprotect_and_retry(vcpu, sf->walk.gfn);
+}
+
+/*
+ * The instruction is emulated after the fault left its SRCU section (the
+ * emulator takes its own, and may sleep on guest memory between them).
+ */
+static int emulate_later(struct shadow_fault *sf, gpa_t gpa)
+{
+	sf->emulate = true;
+	sf->emulate_gpa = gpa;
+	return MINIKVM_EXIT_RESUME;
+}
+
+static int __shadow_page_fault(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
+{
+	struct paging_access a = {
+		.pfec = sf->pfec & PF_ACCESS_MASK,
+		.cpl = minikvm_x86_call(get_cpl)(vcpu),
+		.ac = vcpu->rflags & X86_EFLAGS_AC,
+	};
+	struct minikvm_vm *vm = vcpu->vm;
+	gpa_t gpa;
+	int r;
+
+	sf->tdp.mmio_gen = minikvm_memslots(vm)->generation;
+	if (!(sf->pfec & PF_PRESENT) &&
+	    mmio_cached(vcpu, sf->gva, sf->tdp.mmio_gen, &gpa)) {
+		vcpu_stat_inc(vcpu, MMU_STAT_PF_MMIO_CACHED);
+		return emulate_later(sf, gpa);
+	}
+
+	r = paging_walk(&vcpu->mmu.shadow->regs, &shadow_guest_mem_ops, vcpu,
+			sf->gva, &a, &sf->walk);
+	if (r < 0)
+		return r;
+	if (r) {
+		minikvm_queue_page_fault(vcpu, sf->walk.error_code, sf->gva);
+		shadow_stat_add(vm, SHADOW_STAT_GUEST_PF, 1);
+		return MINIKVM_EXIT_RESUME;
+	}
+
+	sf->tdp.slot = minikvm_gfn_to_memslot(vm, sf->walk.gfn);
+	if (!sf->tdp.slot && sf->walk.gfn <= minikvm_mmu_max_gfn())
+		map_mmio(vcpu, sf);
+	gpa = gfn_to_gpa(sf->walk.gfn) | (sf->gva & ~PAGE_MASK);
+	/* No memslot, or a write to a read-only one: emulate (emulate.h). */
+	if (!sf->tdp.slot)
+		return emulate_later(sf, gpa);
+	if (sf->tdp.slot->flags & MINIKVM_MEMSLOT_INVALID)
+		return MINIKVM_EXIT_RESUME;
+	if ((sf->pfec & PF_WRITE) && (sf->tdp.slot->flags & KVM_MEM_READONLY))
+		return emulate_later(sf, gpa);
+
+	/* Mapped writable below once unshadowed, unless it is shadowed again. */
+	if ((sf->pfec & PF_WRITE) && gfn_is_tracked(vm, sf->walk.gfn)) {
+		r = pt_write(vcpu, sf);
+		if (r != MINIKVM_EXIT_RESUME || !sf->unprotected)
+			return r;
+	}
+
+	r = shadow_topup(vcpu);
+	if (r)
+		return r;
+	r = faultin(vcpu, sf);
+	if (r)
+		return r;
+	/* Never writable in the guest: its writes are emulated, above. */
+	if (sf->tdp.slot->flags & KVM_MEM_READONLY)
+		sf->tdp.host_writable = false;
+	r = map_locked(vcpu, sf);
+	mmu_release_page(&sf->tdp, r != RET_PF_RETRY);
+	if (r < 0)
+		return r;
+	if (r == RET_PF_FIXED) {
+		shadow_stat_add(vm, SHADOW_STAT_FIXED, 1);
+		vcpu_stat_inc(vcpu, MMU_STAT_PF_FIXED);
+	} else {
+		vcpu_stat_inc(vcpu, MMU_STAT_PF_RETRY);
+	}
+	return MINIKVM_EXIT_RESUME;
+}
+
+/**
+ * minikvm_mmu_shadow_page_fault - handle a #PF intercepted in shadow mode.
+ * @vcpu: the vCPU, in KVM_RUN (may sleep).
+ * @gva: the faulting linear address (CR2 of the fault).
+ * @error_code: the #PF error code the CPU reported.
+ *
+ * Return: MINIKVM_EXIT_RESUME (the access is retried, or a #PF is queued
+ * for the guest), MINIKVM_EXIT_USERSPACE (no memslot or a read-only one
+ * written: the instruction is emulated, e.g. KVM_EXIT_MMIO), or
+ * -errno for KVM_RUN.
+ */
+int minikvm_mmu_shadow_page_fault(struct minikvm_vcpu *vcpu, gva_t gva,
+				  u32 error_code)
+{
+	struct shadow_fault sf = { .gva = gva, .pfec = error_code };
+	int idx, r;
+
+	shadow_stat_add(vcpu->vm, SHADOW_STAT_FAULTS, 1);
+	vcpu_stat_inc(vcpu, MMU_STAT_PF_TAKEN);
+	idx = srcu_read_lock(&vcpu->vm->srcu);
+	r = __shadow_page_fault(vcpu, &sf);
+	srcu_read_unlock(&vcpu->vm->srcu, idx);
+	if (sf.emulate)
+		r = minikvm_emulate_mmio_fault(vcpu, sf.emulate_gpa, error_code);
+	return r;
+}
