@@ -235,8 +235,13 @@ int minikvm_vm_ioctl_irq_line(struct minikvm_vm *vm, void __user *argp,
 	return copy_to_user(argp, &event, sizeof(event)) ? -EFAULT : 0;
 }
 
-/* Return: 0, -ENXIO without an irqchip, -EINVAL for an unknown chip id. */
-int minikvm_vm_ioctl_get_irqchip(struct minikvm_vm *vm, void __user *argp)
+/*
+ * KVM_GET_IRQCHIP (@set false) and KVM_SET_IRQCHIP (@set true): the state
+ * of one PIC or of the IOAPIC.
+ * Return: 0, -ENXIO without an irqchip, -EINVAL for an unknown chip id.
+ */
+static int irqchip_state_ioctl(struct minikvm_vm *vm, void __user *argp,
+			       bool set)
 {
 	struct minikvm_irqchip *chip = READ_ONCE(vm->irqchip);
 	struct kvm_irqchip *state;
@@ -252,52 +257,40 @@ int minikvm_vm_ioctl_get_irqchip(struct minikvm_vm *vm, void __user *argp)
 	switch (state->chip_id) {
 	case CHIP_PIC_MASTER:
 	case CHIP_PIC_SLAVE:
-		minikvm_pic_get_state(&chip->pic, state->chip_id,
-				      &state->chip.pic);
+		if (set)
+			minikvm_pic_set_state(&chip->pic, state->chip_id,
+					      &state->chip.pic);
+		else
+			minikvm_pic_get_state(&chip->pic, state->chip_id,
+					      &state->chip.pic);
 		break;
 	case CHIP_IOAPIC:
-		minikvm_ioapic_get_state(&chip->ioapic, &state->chip.ioapic);
+		if (set)
+			minikvm_ioapic_set_state(&chip->ioapic,
+						 &state->chip.ioapic);
+		else
+			minikvm_ioapic_get_state(&chip->ioapic,
+						 &state->chip.ioapic);
 		break;
 	default:
 		r = -EINVAL;
 		goto out;
 	}
-	if (copy_to_user(argp, state, sizeof(*state)))
+	if (!set && copy_to_user(argp, state, sizeof(*state)))
 		r = -EFAULT;
 out:
 	kfree(state);
 	return r;
 }
 
-/* Return: 0, -ENXIO without an irqchip, -EINVAL for an unknown chip id. */
+int minikvm_vm_ioctl_get_irqchip(struct minikvm_vm *vm, void __user *argp)
+{
+	return irqchip_state_ioctl(vm, argp, false);
+}
+
 int minikvm_vm_ioctl_set_irqchip(struct minikvm_vm *vm, void __user *argp)
 {
-	struct minikvm_irqchip *chip = READ_ONCE(vm->irqchip);
-	struct kvm_irqchip *state;
-	int r = 0;
-
-	state = memdup_user(argp, sizeof(*state));
-	if (IS_ERR(state))
-		return PTR_ERR(state);
-	if (!chip) {
-		r = -ENXIO;
-		goto out;
-	}
-	switch (state->chip_id) {
-	case CHIP_PIC_MASTER:
-	case CHIP_PIC_SLAVE:
-		minikvm_pic_set_state(&chip->pic, state->chip_id,
-				      &state->chip.pic);
-		break;
-	case CHIP_IOAPIC:
-		minikvm_ioapic_set_state(&chip->ioapic, &state->chip.ioapic);
-		break;
-	default:
-		r = -EINVAL;
-	}
-out:
-	kfree(state);
-	return r;
+	return irqchip_state_ioctl(vm, argp, true);
 }
 
 /**
