@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tdp_cost: what the TDP MMU costs the host, in instructions per guest
- * page, on minikvm or on stock KVM (the device is argv[1], default
- * /dev/minikvm; argv[2] the number of 4 KiB pages, default 8192).
+ * tdp_cost: what the MMU costs the host, in instructions per guest page,
+ * on minikvm or on stock KVM (the device is argv[1], default /dev/minikvm;
+ * argv[2] the number of 4 KiB pages, default 8192; argv[3] "shadow" makes
+ * minikvm's VM a shadow-paging one, MINIKVM_X86_SHADOW_MMU_VM: stock KVM
+ * has no per-VM choice, load kvm_amd with npt=0 for its shadow figures).
  *
  * Run it inside Lane A under QEMU's -icount shift=0 (see exit_cost.c): the
  * CLOCK_MONOTONIC deltas taken here are instruction counts.
@@ -35,6 +37,8 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../include/uapi/linux/minikvm.h"
 
 #define CODE_GPA	0x1000
 #define CODE_SIZE	0x10000
@@ -124,15 +128,19 @@ static void vcpu_setup(struct vm *vm)
 		die("KVM_SET_REGS");
 }
 
-static void vm_create(struct vm *vm, const char *dev, unsigned long pages)
+static void vm_create(struct vm *vm, const char *dev, unsigned long pages,
+		      int shadow)
 {
 	int sys_fd = open(dev, O_RDWR);
+	unsigned long type = 0;
 	long mmap_size;
 
 	if (sys_fd < 0)
 		die(dev);
+	if (shadow && ioctl(sys_fd, KVM_CHECK_EXTENSION, MINIKVM_CAP_SHADOW_MMU) > 0)
+		type = MINIKVM_X86_SHADOW_MMU_VM;
 	vm->pages = pages;
-	vm->vm_fd = ioctl(sys_fd, KVM_CREATE_VM, 0);
+	vm->vm_fd = ioctl(sys_fd, KVM_CREATE_VM, type);
 	if (vm->vm_fd < 0)
 		die("KVM_CREATE_VM");
 	vm->code = anon(CODE_SIZE);
@@ -214,11 +222,12 @@ int main(int argc, char **argv)
 {
 	const char *dev = argc > 1 ? argv[1] : "/dev/minikvm";
 	unsigned long pages = argc > 2 ? strtoul(argv[2], NULL, 0) : 8192;
+	int shadow = argc > 3 && !strcmp(argv[3], "shadow");
 	double demand, plain, dirty;
 	long fast0, taken0, fast, taken;
 	struct vm vm;
 
-	vm_create(&vm, dev, pages);
+	vm_create(&vm, dev, pages, shadow);
 	demand = pass(&vm);
 	plain = pass(&vm);
 

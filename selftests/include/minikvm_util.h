@@ -107,6 +107,14 @@ const char *ioctl_name(unsigned long cmd);
 int kvm_check_cap(int sys_fd, long cap);
 unsigned long kvm_vm_type(int sys_fd);
 
+/*
+ * Does @vm run on shadow paging?  On minikvm: a shadow-paging VM
+ * (MINIKVM_MMU=shadow) or a CPU without nested paging; on stock KVM: npt
+ * or ept turned off, or a CPU without them.  Tests of TDP-only behaviour
+ * SKIP there.
+ */
+bool vm_uses_shadow_paging(struct kvm_vm *vm);
+
 /* A VM with no memory and no vCPUs. */
 struct kvm_vm *vm_create_barebones(void);
 void kvm_vm_free(struct kvm_vm *vm);

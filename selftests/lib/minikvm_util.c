@@ -114,6 +114,49 @@ unsigned long kvm_vm_type(int sys_fd)
 	return MINIKVM_X86_SHADOW_MMU_VM;
 }
 
+/* Does /proc/cpuinfo list @flag for the first CPU? */
+static bool cpu_has_flag(const char *flag)
+{
+	char line[4096], *p;
+	bool found = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		for (p = strtok(strchr(line, ':') + 1, " \n"); p; p = strtok(NULL, " \n"))
+			found |= !strcmp(p, flag);
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Is the boolean module parameter at @path "N"? */
+static bool param_is_off(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int c;
+
+	if (!f)
+		return false;
+	c = fgetc(f);
+	fclose(f);
+	return c == 'N' || c == '0';
+}
+
+bool vm_uses_shadow_paging(struct kvm_vm *vm)
+{
+	if (!cpu_has_flag("npt") && !cpu_has_flag("ept"))
+		return true;
+	if (!strcmp(device_module_name(), "kvm"))
+		return param_is_off("/sys/module/kvm_amd/parameters/npt") ||
+		       param_is_off("/sys/module/kvm_intel/parameters/ept");
+	return kvm_vm_type(vm->sys_fd) == MINIKVM_X86_SHADOW_MMU_VM;
+}
+
 struct kvm_vm *vm_create_barebones(void)
 {
 	struct kvm_vm *vm = calloc(1, sizeof(*vm));

@@ -330,6 +330,10 @@ TEST(fast_path_fixes_dirty_logging_write_faults)
 	uint64_t round;
 
 	dl_vm_create(&d, BACKING_ANON, 0);
+	if (vm_uses_shadow_paging(d.vm)) {
+		dl_vm_free(&d);
+		SKIP(return, "the fast page fault serves TDP only (Documentation/mmu.rst)");
+	}
 	/* Fault every page in before logging starts. */
 	dl_run(&d, 1, 4 * DL_PAGES);
 	dl_set_logging(&d, true);
