@@ -3,8 +3,9 @@
  * tdp_cost: what the MMU costs the host, in instructions per guest page,
  * on minikvm or on stock KVM (the device is argv[1], default /dev/minikvm;
  * argv[2] the number of 4 KiB pages, default 8192; argv[3] "shadow" makes
- * minikvm's VM a shadow-paging one, MINIKVM_X86_SHADOW_MMU_VM: stock KVM
- * has no per-VM choice, load kvm_amd with npt=0 for its shadow figures).
+ * minikvm's VM a shadow-paging one, MINIKVM_X86_SHADOW_MMU_VM, and turns
+ * the guest's paging on: stock KVM has no per-VM choice, load kvm_amd with
+ * npt=0 for its shadow figures).
  *
  * Run it inside Lane A under QEMU's -icount shift=0 (see exit_cost.c): the
  * CLOCK_MONOTONIC deltas taken here are instruction counts.
@@ -20,6 +21,11 @@
  *   KVM_GET_DIRTY_LOG (write-protecting again);
  *   pass 2  every write takes a dirty-logging write fault (the
  *           dirty_log_perf_test's second iteration)
+ *
+ * With "shadow", the guest maps itself with 32-bit paging and 4 KiB pages
+ * (identity; Accessed and Dirty clear, as a guest kernel leaves fresh
+ * PTEs), so each shadow fault walks the guest's tables, sets their A/D
+ * bits, and fills an indirect shadow page: the shadow MMU's common case.
  *
  * Output, one line each: "demand <instructions per page>", "dirty
  * <instructions per page>" (both minus the baseline) and, if debugfs has
@@ -41,7 +47,8 @@
 #include "../include/uapi/linux/minikvm.h"
 
 #define CODE_GPA	0x1000
-#define CODE_SIZE	0x10000
+#define CODE_SIZE	0x20000
+#define PD_GPA		0x10000		/* then the page tables */
 #define DATA_GPA	0x10000000ULL	/* 256 MiB */
 #define PAGE_SIZE	4096UL
 
@@ -108,8 +115,35 @@ static void seg_flat(struct kvm_segment *s, uint8_t type)
 	};
 }
 
-/* Flat 32-bit protected mode, paging off, at CODE_GPA. */
-static void vcpu_setup(struct vm *vm)
+/*
+ * Identity-maps the code slot and the data slot with 32-bit paging, 4 KiB
+ * pages (PDE/PTE: present, writable); returns CR3.
+ */
+static uint32_t guest_page_tables(struct vm *vm)
+{
+	uint32_t *pd = (uint32_t *)(vm->code + PD_GPA), *pt;
+	uint32_t next = PD_GPA + 0x1000;
+	uint64_t gpa;
+
+	for (gpa = 0; gpa < CODE_SIZE + DATA_GPA + vm->pages * PAGE_SIZE; gpa += PAGE_SIZE) {
+		if (gpa == CODE_SIZE)
+			gpa = DATA_GPA;
+		if (!pd[gpa >> 22]) {
+			if (next >= CODE_SIZE) {
+				fprintf(stderr, "tdp_cost: too many pages for shadow mode\n");
+				exit(1);
+			}
+			pd[gpa >> 22] = next | 3;
+			next += 0x1000;
+		}
+		pt = (uint32_t *)(vm->code + (pd[gpa >> 22] & ~0xfffu));
+		pt[(gpa >> 12) & 0x3ff] = (uint32_t)gpa | 3;
+	}
+	return PD_GPA;
+}
+
+/* Flat 32-bit protected mode at CODE_GPA, paging off unless @paged. */
+static void vcpu_setup(struct vm *vm, int paged)
 {
 	struct kvm_regs regs = {
 		.rip = CODE_GPA, .rdi = DATA_GPA, .rsi = vm->pages, .rflags = 2,
@@ -119,6 +153,12 @@ static void vcpu_setup(struct vm *vm)
 	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs))
 		die("KVM_GET_SREGS");
 	sregs.cr0 = 0x11;	/* PE, ET */
+	if (paged) {
+		sregs.cr3 = guest_page_tables(vm);
+		sregs.cr4 = 0;
+		sregs.efer = 0;
+		sregs.cr0 |= 0x80010000;	/* PG, WP */
+	}
 	seg_flat(&sregs.cs, 11);
 	seg_flat(&sregs.ds, 3);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
@@ -158,7 +198,7 @@ static void vm_create(struct vm *vm, const char *dev, unsigned long pages,
 	if (vm->run == MAP_FAILED)
 		die("mmap kvm_run");
 	close(sys_fd);
-	vcpu_setup(vm);
+	vcpu_setup(vm, shadow);
 }
 
 static double now_ns(void)
