@@ -247,6 +247,6 @@ extern const struct paging_mem_ops shadow_guest_mem_ops;
 int shadow_page_fault(struct minikvm_vcpu *vcpu, gva_t gva, u32 error_code);
 
 /* shadow_emulate.c */
-int shadow_emulate_pt_write(struct minikvm_vcpu *vcpu, gva_t gva, gpa_t gpa);
+int shadow_emulate_pt_write(struct minikvm_vcpu *vcpu);
 
 #endif /* MINIKVM_MODULE_MMU_SHADOW_H */

@@ -229,8 +229,8 @@ static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
  * @pfec: the #PF error code.
  * @walk: the guest walk.
  * @tdp: the host side, as for a TDP fault (slot, hva, page, seq).
- * @unprotected: a page-table write could not be emulated: its frame was
- *	unshadowed, the fault goes on to map it writable.
+ * @pt_write: a write to a shadowed guest page table, to be emulated
+ *	outside the SRCU section (or the table unprotected).
  * @emulate: the instruction is to be emulated, with @emulate_gpa (no
  *	memslot, or a write to a read-only one), outside the SRCU section.
  * @emulate_gpa: the guest physical address the access was translated to.
@@ -240,7 +240,7 @@ static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
 struct shadow_fault {
 	gva_t gva;
 	u32 pfec;
-	bool unprotected;
+	bool pt_write;
 	bool emulate;
 	gpa_t emulate_gpa;
 	int level;
@@ -499,17 +499,23 @@ static bool gfn_is_tracked(struct minikvm_vm *vm, gfn_t gfn)
 	return tracked;
 }
 
-/* A write to a shadowed guest table: emulate it, or unshadow the table. */
+/*
+ * A write to a shadowed guest table: emulate it, or, if the emulator
+ * cannot, unshadow the table; the guest then writes it itself (its next
+ * fault maps the frame writable).  Runs outside the fault's SRCU section,
+ * as the emulator does (it takes its own).
+ */
 static int pt_write(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 {
-	gpa_t gpa = gfn_to_gpa(sf->walk.gfn) | (sf->gva & ~PAGE_MASK);
-	int r;
+	int idx, r;
 
-	r = shadow_emulate_pt_write(vcpu, sf->gva, gpa);
+	r = shadow_emulate_pt_write(vcpu);
 	if (r != -EOPNOTSUPP)
 		return r;
-	sf->unprotected = true;
-	return unprotect_and_retry(vcpu, sf->walk.gfn);
+	idx = srcu_read_lock(&vcpu->vm->srcu);
+	r = unprotect_and_retry(vcpu, sf->walk.gfn);
+	srcu_read_unlock(&vcpu->vm->srcu, idx);
+	return r;
 }
 
 /*
@@ -563,11 +569,10 @@ static int __shadow_page_fault(struct minikvm_vcpu *vcpu, struct shadow_fault *s
 	if ((sf->pfec & PF_WRITE) && (sf->tdp.slot->flags & KVM_MEM_READONLY))
 		return emulate_later(sf, gpa);
 
-	/* Mapped writable below once unshadowed, unless it is shadowed again. */
+	/* Emulated (or unshadowed) once the SRCU section is left. */
 	if ((sf->pfec & PF_WRITE) && gfn_is_tracked(vm, sf->walk.gfn)) {
-		r = pt_write(vcpu, sf);
-		if (r != MINIKVM_EXIT_RESUME || !sf->unprotected)
-			return r;
+		sf->pt_write = true;
+		return MINIKVM_EXIT_RESUME;
 	}
 
 	r = shadow_topup(vcpu);
@@ -616,5 +621,7 @@ int minikvm_mmu_shadow_page_fault(struct minikvm_vcpu *vcpu, gva_t gva,
 	srcu_read_unlock(&vcpu->vm->srcu, idx);
 	if (sf.emulate)
 		r = minikvm_emulate_mmio_fault(vcpu, sf.emulate_gpa, error_code);
+	else if (sf.pt_write)
+		r = pt_write(vcpu, &sf);
 	return r;
 }
