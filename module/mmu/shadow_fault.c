@@ -467,20 +467,27 @@ static int faultin(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 	return mmu_faultin_page(vcpu, f);
 }
 
-/* Unshadow the table the guest writes, unless that would never end. */
-static int unprotect_and_retry(struct minikvm_vcpu *vcpu, gfn_t gfn)
+/*
+ * Unshadow the table the guest writes, unless that would never end: the
+ * same write at the same RIP failing again before the guest got anywhere
+ * else (no fault at another RIP, no page-table write emulated) means the
+ * retry re-shadowed the table on its way, e.g. because the write's own
+ * translation goes through it.  The vCPU exits with an emulation error
+ * then.  A loop that rewrites a table at one RIP does get elsewhere (its
+ * use of the new mapping faults at another RIP) and is retried each time.
+ */
+static int unprotect_and_retry(struct minikvm_vcpu *vcpu, gva_t gva, gfn_t gfn)
 {
 	struct minikvm_shadow_vcpu *sv = vcpu->mmu.shadow;
 	struct minikvm_vm *vm = vcpu->vm;
 	LIST_HEAD(invalid);
 
-	if (sv->retry_rip == vcpu->rip && ++sv->retry_count > 4)
+	if (sv->retry_armed && sv->retry_rip == vcpu->rip && sv->retry_gva == gva)
 		return minikvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 						   vcpu->rip, gfn_to_gpa(gfn));
-	if (sv->retry_rip != vcpu->rip) {
-		sv->retry_rip = vcpu->rip;
-		sv->retry_count = 0;
-	}
+	sv->retry_rip = vcpu->rip;
+	sv->retry_gva = gva;
+	sv->retry_armed = true;
 	write_lock(&vm->mmu.lock);
 	shadow_unprotect_gfn(vm, gfn, &invalid);
 	write_unlock(&vm->mmu.lock);
@@ -510,10 +517,12 @@ static int pt_write(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 	int idx, r;
 
 	r = shadow_emulate_pt_write(vcpu);
-	if (r != -EOPNOTSUPP)
+	if (r != -EOPNOTSUPP) {
+		vcpu->mmu.shadow->retry_armed = false;
 		return r;
+	}
 	idx = srcu_read_lock(&vcpu->vm->srcu);
-	r = unprotect_and_retry(vcpu, sf->walk.gfn);
+	r = unprotect_and_retry(vcpu, sf->gva, sf->walk.gfn);
 	srcu_read_unlock(&vcpu->vm->srcu, idx);
 	return r;
 }
@@ -616,6 +625,9 @@ int minikvm_mmu_shadow_page_fault(struct minikvm_vcpu *vcpu, gva_t gva,
 
 	shadow_stat_add(vcpu->vm, SHADOW_STAT_FAULTS, 1);
 	vcpu_stat_inc(vcpu, MMU_STAT_PF_TAKEN);
+	/* The guest got past the instruction of the last unprotect-and-retry. */
+	if (vcpu->mmu.shadow->retry_rip != vcpu->rip)
+		vcpu->mmu.shadow->retry_armed = false;
 	idx = srcu_read_lock(&vcpu->vm->srcu);
 	r = __shadow_page_fault(vcpu, &sf);
 	srcu_read_unlock(&vcpu->vm->srcu, idx);

@@ -364,20 +364,25 @@ static void sse_set_ptes(int i, uint64_t lo, uint64_t hi, bool nontemporal)
 	invlpg(va(i + 1));
 }
 
-/* Write pages @i and @i + 1 through their mappings and check the frames. */
-static void check_pair(int i, uint64_t tag)
+/*
+ * Write pages @i and @i + 1 through their mappings and check that frames
+ * @frame and @frame + 1 got the writes.
+ */
+static void check_pair(int i, int frame, uint64_t tag)
 {
 	*va(i) = tag;
 	*va(i + 1) = tag + 1;
-	GUEST_ASSERT_EQ(*(volatile uint64_t *)data(i), tag);
-	GUEST_ASSERT_EQ(*(volatile uint64_t *)data(i + 1), tag + 1);
+	GUEST_ASSERT_EQ(*(volatile uint64_t *)data(frame), tag);
+	GUEST_ASSERT_EQ(*(volatile uint64_t *)data(frame + 1), tag + 1);
 }
 
 /*
  * Page-table writes by instructions an emulator may not do (SSE stores;
  * a shadow MMU must then unprotect the table and let the guest write it)
  * and by locked ones (XCHG, LOCK OR: atomic on a shared table), each on a
- * table the hypervisor shadows because the guest just used it.
+ * table the hypervisor shadows because the guest just used it.  The same
+ * entries are rewritten by the same instruction again and again, as a
+ * kernel remapping a buffer would.
  */
 static void guest_pt_written_by_sse_and_locked_insns(void)
 {
@@ -385,17 +390,19 @@ static void guest_pt_written_by_sse_and_locked_insns(void)
 	int n;
 
 	map_test_tables(GUEST_PML4_GPA);
-	for (n = 0; n < 4; n++) {
+	set_pte(0, data(0) | PTE_P | PTE_W);
+	for (n = 0; n < 8; n++) {
+		int frame = 1 + 2 * (n % 3);
+
 		/* The table is in use (and shadowed) again before each store. */
-		set_pte(0, data(0) | PTE_P | PTE_W);
 		*va(0) = n;
-		sse_set_ptes(1 + 2 * n, data(1 + 2 * n) | PTE_P | PTE_W,
-			     data(2 + 2 * n) | PTE_P | PTE_W, false);
-		check_pair(1 + 2 * n, 100 * n);
+		sse_set_ptes(1, data(frame) | PTE_P | PTE_W,
+			     data(frame + 1) | PTE_P | PTE_W, false);
+		check_pair(1, frame, 100 * n);
 		*va(0) = n;
-		sse_set_ptes(10 + 2 * n, data(10 + 2 * n) | PTE_P | PTE_W,
+		sse_set_ptes(10 + 2 * (n % 4), data(10 + 2 * n) | PTE_P | PTE_W,
 			     data(11 + 2 * n) | PTE_P | PTE_W, true);
-		check_pair(10 + 2 * n, 100 * n + 50);
+		check_pair(10 + 2 * (n % 4), 10 + 2 * n, 100 * n + 50);
 	}
 	/* XCHG returns the old entry and installs the new one. */
 	*va(0) = 7;
