@@ -469,13 +469,16 @@ static int arm_completion(struct minikvm_vcpu *vcpu, int r)
 }
 
 /*
- * A REP string instruction that writes a page table (clearing or copying
- * it) is left to the guest, once the table is unprotected: emulated, it
- * would drop sptes at every element.
+ * INS/OUTS only from their I/O intercept (the CPU made the permission
+ * checks).  A REP string instruction that writes a page table (clearing
+ * or copying it) is left to the guest, once the table is unprotected:
+ * emulated, it would drop sptes at every element.
  */
 static bool is_emulated_for(const struct minikvm_insn *insn, unsigned int flags)
 {
 	if (!insn_is_emulated(insn))
+		return false;
+	if ((insn->op.flags & OPF_PORT) && !(flags & EMUL_F_STRING_IO))
 		return false;
 	return !((flags & EMUL_F_PT_WRITE) && (insn->op.flags & OPF_STRING) &&
 		 insn->rep);
