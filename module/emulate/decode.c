@@ -376,6 +376,8 @@ static int __decode_insn(struct decoder *d)
 	if (!(entry->flags & OPF_VALID))
 		return -EINVAL;
 	insn->op = *entry;
+	if ((entry->flags & OPF_PORT) && insn->op_bytes == 8)
+		insn->op_bytes = 4;
 	r = decode_modrm(d);
 	if (r)
 		return r;

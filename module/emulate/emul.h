@@ -39,6 +39,7 @@ enum emul_result {
 	EMUL_EXCEPTION,		/* c->exc is to be injected */
 	EMUL_UNHANDLEABLE,	/* not emulated: KVM_EXIT_INTERNAL_ERROR */
 	EMUL_RETRY,		/* leave everything, let the guest retry */
+	EMUL_PIO_NEEDED,	/* INS: the port's data waits for userspace */
 };
 
 /* Access types of the segmentation and paging checks. */
@@ -135,6 +136,12 @@ struct emul_access {
  * @exc: the exception, for EMUL_EXCEPTION.
  * @reads_used: reads of this pass served so far (from the cache or not).
  * @write: the pass' memory write, if @has_write.
+ * @dst_old: a memory destination's value as read, before the executor.
+ * @write_locked: @write is locked (LOCK or XCHG) and must be atomic.
+ * @pio_taken: INS: the pass stores the next element of the emulator's
+ *	port data (consumed when the pass commits).
+ * @pio_out: OUTS: after the commit, @pio_val goes out to the port.
+ * @pio_val: the element OUTS writes.
  */
 struct emul_ctxt {
 	struct minikvm_vcpu *vcpu;
@@ -151,6 +158,11 @@ struct emul_ctxt {
 	u8 reads_used;
 	bool has_write;
 	struct emul_access write;
+	u64 dst_old;
+	bool write_locked;
+	bool pio_taken;
+	bool pio_out;
+	u32 pio_val;
 };
 
 /* A read of an earlier run of the same pass. */
@@ -163,7 +175,23 @@ enum emul_io_state {
 	EMUL_IO_NONE,
 	EMUL_IO_READ,		/* KVM_EXIT_MMIO read out; pass to re-run */
 	EMUL_IO_WRITE,		/* KVM_EXIT_MMIO write out */
+	EMUL_IO_PIO_IN,		/* KVM_EXIT_IO of INS out; passes to run */
 };
+
+/* The most port data one INS exit asks userspace for (KVM's read-ahead). */
+#define EMUL_PIO_BUF	1024
+
+/*
+ * How an emulation was entered (struct minikvm_emulator @flags).
+ * EMUL_F_STRING_IO: from the I/O intercept of INS/OUTS, whose permission
+ * checks the CPU made before the intercept; only then are they emulated.
+ * EMUL_F_PT_WRITE: for the shadow MMU, a write to a write-protected guest
+ * page table; an instruction that cannot be emulated fails back to the
+ * caller (which unprotects the table and lets the guest retry) instead of
+ * getting #UD or an internal-error exit.
+ */
+#define EMUL_F_STRING_IO	BIT(0)
+#define EMUL_F_PT_WRITE		BIT(1)
 
 /**
  * struct minikvm_emulator - a vCPU's emulator, kept across KVM_RUN calls
@@ -178,6 +206,11 @@ enum emul_io_state {
  *	@has_fault_gpa.
  * @nr_reads: reads in @reads.
  * @fetched: the instruction bytes fetched so far, for failure reports.
+ * @flags: EMUL_F_*, for the whole instruction.
+ * @pio_count: INS: the elements of the KVM_EXIT_IO out in userspace.
+ * @pio_pos: INS: the next byte of @pio_data to store.
+ * @pio_end: INS: the end of the elements in @pio_data (0: none).
+ * @pio_data: INS: the port's data, copied once from the PIO page.
  * @ctxt: the pass.
  */
 struct minikvm_emulator {
@@ -193,6 +226,12 @@ struct minikvm_emulator {
 	struct emul_cached_read reads[EMUL_MAX_READS];
 	u8 nr_fetched;
 	u8 fetched[MINIKVM_INSN_MAX];
+	u8 flags;
+
+	u16 pio_count;
+	u16 pio_pos;
+	u16 pio_end;
+	u8 pio_data[EMUL_PIO_BUF];
 
 	struct emul_ctxt ctxt;
 };
@@ -225,6 +264,12 @@ int emul_cmpxchg_guest_u64(hva_t hva, u64 old, u64 new, bool wide);
 int emul_mmio_read(struct emul_ctxt *c, struct emul_access *a);
 int emul_mmio_write(struct emul_ctxt *c, struct emul_access *a);
 bool emul_mmio_advance(struct minikvm_vcpu *vcpu, struct minikvm_emulator *em);
+int emul_locked_write(struct emul_ctxt *c);
+
+/* pio.c */
+int emul_pio_in_start(struct emul_ctxt *c);
+void emul_pio_in_refill(struct emul_ctxt *c);
+int emul_pio_out(struct emul_ctxt *c);
 
 /* exec.c */
 int emul_execute(struct emul_ctxt *c);

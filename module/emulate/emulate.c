@@ -62,6 +62,10 @@ static void emulator_reset(struct minikvm_emulator *em)
 	em->has_fault_gpa = false;
 	em->nr_reads = 0;
 	em->nr_fetched = 0;
+	em->flags = 0;
+	em->pio_count = 0;
+	em->pio_pos = 0;
+	em->pio_end = 0;
 }
 
 /**
@@ -185,7 +189,9 @@ int minikvm_vm_enable_exit_on_emulation_failure(struct minikvm_vm *vm,
 }
 
 /*
- * An instruction that cannot be emulated.  With
+ * An instruction that cannot be emulated.  A page-table write of the
+ * shadow MMU hands it back (-EOPNOTSUPP): the guest can run it itself
+ * once the table is unprotected.  Else, with
  * KVM_CAP_EXIT_ON_EMULATION_FAILURE always an exit, with nothing injected;
  * else #UD, and at CPL 0 an exit as well (KVM's rules).
  */
@@ -194,6 +200,10 @@ static int emulation_failure(struct minikvm_vcpu *vcpu,
 {
 	int r = MINIKVM_EXIT_RESUME;
 
+	if (em->flags & EMUL_F_PT_WRITE) {
+		emulator_reset(em);
+		return -EOPNOTSUPP;
+	}
 	vcpu->stat.insn_emulation_fail++;
 	if (READ_ONCE(vcpu->vm->exit_on_emulation_failure)) {
 		fill_failure_exit(vcpu, em->fetched, em->nr_fetched);
@@ -294,6 +304,10 @@ static void begin_pass(struct minikvm_vcpu *vcpu, struct minikvm_emulator *em)
 	c->done = false;
 	c->reads_used = 0;
 	c->has_write = false;
+	c->dst_old = 0;
+	c->write_locked = false;
+	c->pio_taken = false;
+	c->pio_out = false;
 	memset(&c->dst, 0, sizeof(c->dst));
 	memset(&c->src, 0, sizeof(c->src));
 }
@@ -319,6 +333,34 @@ static void commit(struct emul_ctxt *c)
 	}
 }
 
+static bool is_ins(const struct minikvm_insn *insn)
+{
+	return insn->op.exec == EMU_INS;
+}
+
+/*
+ * After a committed pass: OUTS sends its element out (and the guest runs
+ * the instruction again for the next one), INS without port data left
+ * lets the guest run it again for the next batch.  Return: as run_pass().
+ */
+static int finish_pass(struct minikvm_emulator *em, struct emul_ctxt *c)
+{
+	int r;
+
+	if (c->pio_out) {
+		r = emul_pio_out(c);
+		emulator_reset(em);
+		return r;
+	}
+	if (c->done)
+		return MINIKVM_EXIT_RESUME;
+	if (is_ins(&c->insn) && em->pio_pos >= em->pio_end) {
+		emulator_reset(em);
+		return MINIKVM_EXIT_RESUME;
+	}
+	return PASS_NEXT_ITERATION;
+}
+
 /*
  * One pass.  Return: PASS_NEXT_ITERATION when a REP instruction has more
  * to do, else what the exit handler returns.
@@ -330,10 +372,14 @@ static int run_pass(struct minikvm_vcpu *vcpu, struct minikvm_emulator *em)
 
 	begin_pass(vcpu, em);
 	r = emul_execute(c);
+	/* The one write that cannot wait for the commit: it may fail. */
+	if (r == EMUL_OK && c->write_locked)
+		r = emul_locked_write(c);
 	switch (r) {
 	case EMUL_OK:
 		break;
 	case EMUL_IO_NEEDED:
+	case EMUL_PIO_NEEDED:
 		return MINIKVM_EXIT_USERSPACE;
 	case EMUL_EXCEPTION:
 		return inject_exception(vcpu, em);
@@ -345,12 +391,14 @@ static int run_pass(struct minikvm_vcpu *vcpu, struct minikvm_emulator *em)
 	}
 	commit(c);
 	em->nr_reads = 0;
-	if (c->has_write) {
+	if (c->pio_taken)
+		em->pio_pos += c->dst.bytes;
+	if (c->has_write && !c->write_locked) {
 		r = emul_mmio_write(c, &c->write);
 		if (r != MINIKVM_EXIT_RESUME)
 			return r;
 	}
-	return c->done ? MINIKVM_EXIT_RESUME : PASS_NEXT_ITERATION;
+	return finish_pass(em, c);
 }
 
 static int run_passes(struct minikvm_vcpu *vcpu, struct minikvm_emulator *em)
@@ -395,14 +443,25 @@ static bool in_event_delivery(struct minikvm_vcpu *vcpu)
 }
 
 static int complete_mmio(struct minikvm_vcpu *vcpu);
+static int complete_string_in(struct minikvm_vcpu *vcpu);
 
 /*
- * An exit that leaves an MMIO access out in userspace (KVM_EXIT_MMIO) is
- * completed by the next KVM_RUN, before the guest runs: complete_mmio().
+ * An exit that leaves an access out in userspace (KVM_EXIT_MMIO, or the
+ * KVM_EXIT_IO of INS) is completed by the next KVM_RUN, before the guest
+ * runs: complete_mmio(), complete_string_in().  What fails after that
+ * cannot be handed back to the shadow MMU any more: it fails as any
+ * emulation does.
  */
 static int arm_completion(struct minikvm_vcpu *vcpu, int r)
 {
-	if (r == MINIKVM_EXIT_USERSPACE && vcpu->emul->io_state != EMUL_IO_NONE) {
+	struct minikvm_emulator *em = vcpu->emul;
+
+	if (r != MINIKVM_EXIT_USERSPACE || em->io_state == EMUL_IO_NONE)
+		return r;
+	em->flags &= ~EMUL_F_PT_WRITE;
+	if (em->io_state == EMUL_IO_PIO_IN) {
+		vcpu->complete_userspace_exit = complete_string_in;
+	} else {
 		vcpu->stat.mmio_exits++;
 		vcpu->complete_userspace_exit = complete_mmio;
 	}
@@ -410,17 +469,34 @@ static int arm_completion(struct minikvm_vcpu *vcpu, int r)
 }
 
 /*
+ * INS/OUTS only from their I/O intercept (the CPU made the permission
+ * checks).  A REP string instruction that writes a page table (clearing
+ * or copying it) is left to the guest, once the table is unprotected:
+ * emulated, it would drop sptes at every element.
+ */
+static bool is_emulated_for(const struct minikvm_insn *insn, unsigned int flags)
+{
+	if (!insn_is_emulated(insn))
+		return false;
+	if ((insn->op.flags & OPF_PORT) && !(flags & EMUL_F_STRING_IO))
+		return false;
+	return !((flags & EMUL_F_PT_WRITE) && (insn->op.flags & OPF_STRING) &&
+		 insn->rep);
+}
+
+/*
  * Fetch, decode and run the instruction at CS:RIP.  Return: what an exit
  * handler returns, with no completion armed yet.
  */
 static int emulate_at_rip(struct minikvm_vcpu *vcpu, gpa_t gpa,
-			  u64 error_code)
+			  u64 error_code, unsigned int flags)
 {
 	struct minikvm_emulator *em = vcpu->emul;
 	struct emul_ctxt *c;
 	int r;
 
 	c = begin_emulation(vcpu);
+	em->flags = flags;
 	if ((error_code & MINIKVM_PFERR_GUEST_PAGE) ||
 	    in_event_delivery(vcpu) || !is_supported_paging(c))
 		return emulation_failure(vcpu, em);
@@ -430,7 +506,7 @@ static int emulate_at_rip(struct minikvm_vcpu *vcpu, gpa_t gpa,
 	}
 	take_insn_bytes(vcpu, em);
 	r = fetch_and_decode(c);
-	if (!r && !insn_is_emulated(&em->insn))
+	if (!r && !is_emulated_for(&em->insn, flags))
 		r = EMUL_UNHANDLEABLE;
 	if (r == EMUL_EXCEPTION)
 		return inject_exception(vcpu, em);
@@ -474,7 +550,61 @@ int minikvm_emulate_mmio_fault(struct minikvm_vcpu *vcpu, gpa_t gpa,
 
 	if (MINIKVM_BUG_ON(!em || em->io_state != EMUL_IO_NONE, vcpu->vm))
 		return -EIO;
-	return arm_completion(vcpu, emulate_at_rip(vcpu, gpa, error_code));
+	return arm_completion(vcpu, emulate_at_rip(vcpu, gpa, error_code, 0));
+}
+
+/**
+ * minikvm_emulate_string_io - emulate the INS or OUTS whose I/O intercept
+ * exited.
+ * @vcpu: the vCPU, in KVM_RUN, on its own thread.
+ *
+ * The instruction at RIP is decoded and run, as KVM does (the exit's
+ * EXITINFO1 is not needed: the instruction says it all).  Its exits to
+ * userspace are KVM's (see pio.c): KVM_EXIT_IO with count 1 per OUTS
+ * element, count up to a page's worth of elements for INS, which the
+ * next KVM_RUN completes.
+ *
+ * Return: as minikvm_emulate_mmio_fault().
+ */
+int minikvm_emulate_string_io(struct minikvm_vcpu *vcpu)
+{
+	struct minikvm_emulator *em = vcpu->emul;
+
+	lockdep_assert_held(&vcpu->mutex);
+
+	if (MINIKVM_BUG_ON(!em || em->io_state != EMUL_IO_NONE, vcpu->vm))
+		return -EIO;
+	return arm_completion(vcpu, emulate_at_rip(vcpu, 0, MINIKVM_PFERR_NO_GPA,
+						   EMUL_F_STRING_IO));
+}
+
+/**
+ * minikvm_emulate_pt_write - emulate the instruction at RIP that wrote a
+ * write-protected guest page table (the shadow MMU's fault path).
+ * @vcpu: the vCPU, in KVM_RUN (may sleep), outside the fault's SRCU
+ *	section.
+ *
+ * Every access is translated through the guest's page tables; the write
+ * to the table drops the sptes made from the entries it changes
+ * (minikvm_mmu_emulated_ram_write()).  A locked write is done as one
+ * compare-and-exchange.
+ *
+ * Return: as minikvm_emulate_mmio_fault(); -EOPNOTSUPP when the
+ * instruction cannot be emulated (not decoded, not emulated, a REP string
+ * instruction, a locked write that is not one 4- or 8-byte exchange, an
+ * exit taken during event delivery): nothing changed and nothing is
+ * injected, the caller unprotects the table and lets the guest retry.
+ */
+int minikvm_emulate_pt_write(struct minikvm_vcpu *vcpu)
+{
+	struct minikvm_emulator *em = vcpu->emul;
+
+	lockdep_assert_held(&vcpu->mutex);
+
+	if (MINIKVM_BUG_ON(!em || em->io_state != EMUL_IO_NONE, vcpu->vm))
+		return -EIO;
+	return arm_completion(vcpu, emulate_at_rip(vcpu, 0, MINIKVM_PFERR_NO_GPA,
+						   EMUL_F_PT_WRITE));
 }
 
 /*
@@ -502,6 +632,27 @@ static int complete_mmio(struct minikvm_vcpu *vcpu)
 	snapshot_cpu(&em->ctxt);
 	r = run_passes(vcpu, em);
 	return arm_completion(vcpu, r);
+}
+
+/*
+ * KVM_RUN after the KVM_EXIT_IO of INS: the port data userspace supplied
+ * is taken, and stored by the passes.  Return: as
+ * minikvm_emulate_mmio_fault().
+ */
+static int complete_string_in(struct minikvm_vcpu *vcpu)
+{
+	struct minikvm_emulator *em = vcpu->emul;
+
+	lockdep_assert_held(&vcpu->mutex);
+
+	/* A RESET/INIT (minikvm_emulator_reset()) dropped the instruction. */
+	if (em->io_state != EMUL_IO_PIO_IN)
+		return MINIKVM_EXIT_RESUME;
+	em->io_state = EMUL_IO_NONE;
+	em->ctxt.vcpu = vcpu;
+	snapshot_cpu(&em->ctxt);
+	emul_pio_in_refill(&em->ctxt);
+	return arm_completion(vcpu, run_passes(vcpu, em));
 }
 
 /**

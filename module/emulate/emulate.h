@@ -9,10 +9,11 @@
  * - The next KVM_RUN completes an exit to userspace the emulator made
  *   (through vcpu->complete_userspace_exit): the exit userspace handled
  *   is finished and the instruction goes on.
- * - The shadow MMU calls minikvm_emulate_mmio_fault() as well, for a guest
- *   write to a write-protected guest page table: "emulate the instruction
- *   at RIP that faulted on this GPA" (its RAM writes go through
- *   copy_to_user on the memslot, see memory.c).
+ * - The I/O intercept of INS/OUTS calls minikvm_emulate_string_io().
+ * - The shadow MMU calls minikvm_emulate_pt_write() for a write to a
+ *   write-protected guest page table: an instruction the emulator cannot
+ *   do is handed back (-EOPNOTSUPP), not failed, so that the MMU can
+ *   unprotect the table and let the guest retry.
  * - A backend without NRIPS calls minikvm_emulate_skip_instruction() to
  *   step over an intercepted instruction: its length is decoded.
  *
@@ -52,5 +53,7 @@ int minikvm_emulate_mmio_fault(struct minikvm_vcpu *vcpu, gpa_t gpa,
 			       u64 error_code);
 int minikvm_emulate_skip_instruction(struct minikvm_vcpu *vcpu,
 				     unsigned int min_len);
+int minikvm_emulate_string_io(struct minikvm_vcpu *vcpu);
+int minikvm_emulate_pt_write(struct minikvm_vcpu *vcpu);
 
 #endif /* MINIKVM_MODULE_EMULATE_EMULATE_H */

@@ -14,6 +14,7 @@
 
 #include <linux/bitops.h>
 #include <linux/nospec.h>
+#include <linux/string.h>
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
@@ -202,7 +203,9 @@ static int read_operands(struct emul_ctxt *c)
 	}
 	if (c->dst.kind != EOP_MEM || (flags & OPF_MOV))
 		return EMUL_OK;
-	return read_mem_operand(c, &c->dst, flags & OPF_NOWB ? 0 : EMUL_ACC_WRITE);
+	r = read_mem_operand(c, &c->dst, flags & OPF_NOWB ? 0 : EMUL_ACC_WRITE);
+	c->dst_old = c->dst.val;
+	return r;
 }
 
 /* ------------------------------------------------------------------ */
@@ -374,6 +377,35 @@ static int em_cmpxchg8b(struct emul_ctxt *c)
 	return emul_queue_write(c, c->dst.seg, c->dst.ea, new, len);
 }
 
+/*
+ * INS stores the next element of the port data userspace supplied; with
+ * none left, it asks for more.  Only the I/O intercept emulates it (the
+ * CPU checked IOPL and the TSS bitmap before intercepting).
+ */
+static int em_ins(struct emul_ctxt *c)
+{
+	struct minikvm_emulator *em = c->em;
+
+	if (!(em->flags & EMUL_F_STRING_IO))
+		return EMUL_UNHANDLEABLE;
+	if (em->pio_pos + c->dst.bytes > em->pio_end)
+		return emul_pio_in_start(c);
+	c->dst.val = 0;
+	memcpy(&c->dst.val, em->pio_data + em->pio_pos, c->dst.bytes);
+	c->pio_taken = true;
+	return EMUL_OK;
+}
+
+/* OUTS: the element read from memory goes out once the pass commits. */
+static int em_outs(struct emul_ctxt *c)
+{
+	if (!(c->em->flags & EMUL_F_STRING_IO))
+		return EMUL_UNHANDLEABLE;
+	c->pio_out = true;
+	c->pio_val = c->src.val;
+	return EMUL_OK;
+}
+
 /**
  * struct exec_desc - how to run one enum minikvm_exec.
  * @fn: computes the destination from the operands.
@@ -400,6 +432,8 @@ static const struct exec_desc exec_table[NR_EXECS] = {
 	[EMU_BT ... EMU_BTC]	= { .fn = em_alu, .prepare = prepare_bitop },
 	[EMU_MOVS ... EMU_LODS]	= { .fn = em_mov },
 	[EMU_CMPS ... EMU_SCAS]	= { .fn = em_cmps },
+	[EMU_INS]		= { .fn = em_ins },
+	[EMU_OUTS]		= { .fn = em_outs },
 };
 
 /* ------------------------------------------------------------------ */
@@ -520,8 +554,16 @@ int emul_execute(struct emul_ctxt *c)
 		r = run_exec(c, d);
 	if (r)
 		return r;
-	if (c->has_write && is_locked(c) && is_all_ram(&c->write))
-		return EMUL_RETRY;
+	if (c->has_write && is_locked(c) && is_all_ram(&c->write)) {
+		/*
+		 * The guest can do a locked write to RAM itself, atomically;
+		 * not if RAM is a write-protected page table: then the write
+		 * is done as a compare-and-exchange with what the pass read.
+		 */
+		if (!(c->em->flags & EMUL_F_PT_WRITE))
+			return EMUL_RETRY;
+		c->write_locked = true;
+	}
 	if (c->insn.op.flags & OPF_STRING)
 		string_advance(c);
 	return EMUL_OK;

@@ -16,6 +16,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/align.h>
 #include <linux/uaccess.h>
 
 #include "../x86.h"
@@ -189,4 +190,40 @@ bool emul_mmio_advance(struct minikvm_vcpu *vcpu, struct minikvm_emulator *em)
 	}
 	em->io_state = EMUL_IO_NONE;
 	return false;
+}
+
+/**
+ * emul_locked_write - do a pass' locked write to RAM (EMUL_F_PT_WRITE) as
+ * one compare-and-exchange with the value the pass read, before the pass
+ * commits.
+ * @c: the pass, with c->write all RAM, in one piece.
+ *
+ * Another vCPU may write the same entry meanwhile (a page table is shared
+ * data): the exchange fails then, nothing is committed and the guest runs
+ * the instruction again.
+ *
+ * Return: EMUL_OK when stored, EMUL_RETRY when memory no longer held what
+ * the pass read, EMUL_UNHANDLEABLE for a write that is not one naturally
+ * aligned 4- or 8-byte exchange of a read operand (CMPXCHG8B/16B, byte and
+ * word operands, a split access).
+ */
+int emul_locked_write(struct emul_ctxt *c)
+{
+	struct emul_access *a = &c->write;
+	struct emul_piece *p = &a->pieces[0];
+	u64 new = 0;
+	int r;
+
+	if (c->insn.op.exec == EMU_CMPXCHG8B || a->nr_pieces != 1 ||
+	    (a->len != 4 && a->len != 8) || !IS_ALIGNED(p->hva, a->len))
+		return EMUL_UNHANDLEABLE;
+	memcpy(&new, a->data, a->len);
+	r = emul_cmpxchg_guest_u64(p->hva, c->dst_old, new, a->len == 8);
+	if (r < 0)
+		return EMUL_UNHANDLEABLE;
+	if (r)
+		return EMUL_RETRY;
+	emul_mark_gpa_dirty(c->vcpu->vm, p->gpa);
+	minikvm_mmu_emulated_ram_write(c->vcpu, p->gpa, p->len);
+	return EMUL_OK;
 }

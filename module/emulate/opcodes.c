@@ -97,7 +97,11 @@ const struct minikvm_opcode minikvm_onebyte_table[MINIKVM_OPCODE_TABLE_SIZE] = {
 	[0x69]		= LM(Z),		/* IMUL Gv, Ev, Iz */
 	[0x6a]		= L(B, 0),		/* PUSH Ib */
 	[0x6b]		= LM(B),		/* IMUL Gv, Ev, Ib */
-	[0x6c ... 0x6f] = L(NONE, 0),		/* INS, OUTS */
+	/* INS, OUTS: the port is DX; only the I/O intercept emulates them. */
+	[0x6c]		= E(INS, STR_DST, NONE, NONE, BYTE | OPF_STRING | MOV | OPF_PORT),
+	[0x6d]		= E(INS, STR_DST, NONE, NONE, OPF_STRING | MOV | OPF_PORT),
+	[0x6e]		= E(OUTS, NONE, STR_SRC, NONE, BYTE | OPF_STRING | OPF_PORT),
+	[0x6f]		= E(OUTS, NONE, STR_SRC, NONE, OPF_STRING | OPF_PORT),
 	[0x70 ... 0x7f] = L(B, 0),		/* Jcc Jb */
 	[0x80]		= G(GRP1_EB_IB, BYTE),
 	[0x81]		= G(GRP1_EV_IZ, 0),
@@ -285,4 +289,4 @@ const struct minikvm_opcode minikvm_0f3a_entry = LM(B);
 
 /* Every enum fits the u8 fields of an entry, every flag the u16. */
 static_assert(NR_EXECS <= 256 && NR_OPNDS <= 256 && NR_IMMS <= 256);
-static_assert(NR_GROUPS <= 256 && (OPF_SRC_MASK | OPF_O64) < BIT(16));
+static_assert(NR_GROUPS <= 256 && (OPF_SRC_MASK | OPF_PORT) < BIT(16));

@@ -55,6 +55,7 @@ enum minikvm_exec {
 	EMU_XCHG, EMU_XADD, EMU_CMPXCHG, EMU_CMPXCHG8B,
 	EMU_BT, EMU_BTS, EMU_BTR, EMU_BTC,
 	EMU_MOVS, EMU_STOS, EMU_LODS, EMU_CMPS, EMU_SCAS,
+	EMU_INS, EMU_OUTS,
 	NR_EXECS,
 };
 
@@ -75,6 +76,7 @@ enum minikvm_exec {
 #define OPF_SRC_W	(2 << OPF_SRC_SHIFT)
 #define OPF_SRC_D	(3 << OPF_SRC_SHIFT)
 #define OPF_SRC_MASK	(3 << OPF_SRC_SHIFT)
+#define OPF_PORT	BIT(13)	/* port I/O: REX.W is ignored, 4 bytes at most */
 
 /**
  * struct minikvm_opcode - one entry of an opcode table.

@@ -142,8 +142,11 @@ struct pte_list_desc {
  * @nr_descs: how many.
  * @last_pt_write_gfn: the last page-table frame written by emulation.
  * @pt_write_count: consecutive emulated writes to it.
- * @retry_rip: RIP of the last unprotect-and-retry (to stop a loop).
- * @retry_count: how often in a row.
+ * @retry_rip: RIP of the last unprotect-and-retry, if @retry_armed.
+ * @retry_gva: the address that write faulted on.
+ * @retry_armed: the guest has not got past @retry_rip since: the same
+ *	write failing there again means the retry cannot help (see
+ *	unprotect_and_retry()).
  */
 struct minikvm_shadow_vcpu {
 	struct paging_regs regs;
@@ -156,7 +159,8 @@ struct minikvm_shadow_vcpu {
 	gfn_t last_pt_write_gfn;
 	int pt_write_count;
 	u64 retry_rip;
-	int retry_count;
+	gva_t retry_gva;
+	bool retry_armed;
 };
 
 static inline union shadow_role sp_role(const struct minikvm_mmu_page *sp)
@@ -247,6 +251,6 @@ extern const struct paging_mem_ops shadow_guest_mem_ops;
 int shadow_page_fault(struct minikvm_vcpu *vcpu, gva_t gva, u32 error_code);
 
 /* shadow_emulate.c */
-int shadow_emulate_pt_write(struct minikvm_vcpu *vcpu, gva_t gva, gpa_t gpa);
+int shadow_emulate_pt_write(struct minikvm_vcpu *vcpu);
 
 #endif /* MINIKVM_MODULE_MMU_SHADOW_H */

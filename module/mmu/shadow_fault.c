@@ -229,8 +229,8 @@ static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
  * @pfec: the #PF error code.
  * @walk: the guest walk.
  * @tdp: the host side, as for a TDP fault (slot, hva, page, seq).
- * @unprotected: a page-table write could not be emulated: its frame was
- *	unshadowed, the fault goes on to map it writable.
+ * @pt_write: a write to a shadowed guest page table, to be emulated
+ *	outside the SRCU section (or the table unprotected).
  * @emulate: the instruction is to be emulated, with @emulate_gpa (no
  *	memslot, or a write to a read-only one), outside the SRCU section.
  * @emulate_gpa: the guest physical address the access was translated to.
@@ -240,7 +240,7 @@ static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
 struct shadow_fault {
 	gva_t gva;
 	u32 pfec;
-	bool unprotected;
+	bool pt_write;
 	bool emulate;
 	gpa_t emulate_gpa;
 	int level;
@@ -467,20 +467,27 @@ static int faultin(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 	return mmu_faultin_page(vcpu, f);
 }
 
-/* Unshadow the table the guest writes, unless that would never end. */
-static int unprotect_and_retry(struct minikvm_vcpu *vcpu, gfn_t gfn)
+/*
+ * Unshadow the table the guest writes, unless that would never end: the
+ * same write at the same RIP failing again before the guest got anywhere
+ * else (no fault at another RIP, no page-table write emulated) means the
+ * retry re-shadowed the table on its way, e.g. because the write's own
+ * translation goes through it.  The vCPU exits with an emulation error
+ * then.  A loop that rewrites a table at one RIP does get elsewhere (its
+ * use of the new mapping faults at another RIP) and is retried each time.
+ */
+static int unprotect_and_retry(struct minikvm_vcpu *vcpu, gva_t gva, gfn_t gfn)
 {
 	struct minikvm_shadow_vcpu *sv = vcpu->mmu.shadow;
 	struct minikvm_vm *vm = vcpu->vm;
 	LIST_HEAD(invalid);
 
-	if (sv->retry_rip == vcpu->rip && ++sv->retry_count > 4)
+	if (sv->retry_armed && sv->retry_rip == vcpu->rip && sv->retry_gva == gva)
 		return minikvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 						   vcpu->rip, gfn_to_gpa(gfn));
-	if (sv->retry_rip != vcpu->rip) {
-		sv->retry_rip = vcpu->rip;
-		sv->retry_count = 0;
-	}
+	sv->retry_rip = vcpu->rip;
+	sv->retry_gva = gva;
+	sv->retry_armed = true;
 	write_lock(&vm->mmu.lock);
 	shadow_unprotect_gfn(vm, gfn, &invalid);
 	write_unlock(&vm->mmu.lock);
@@ -499,17 +506,25 @@ static bool gfn_is_tracked(struct minikvm_vm *vm, gfn_t gfn)
 	return tracked;
 }
 
-/* A write to a shadowed guest table: emulate it, or unshadow the table. */
+/*
+ * A write to a shadowed guest table: emulate it, or, if the emulator
+ * cannot, unshadow the table; the guest then writes it itself (its next
+ * fault maps the frame writable).  Runs outside the fault's SRCU section,
+ * as the emulator does (it takes its own).
+ */
 static int pt_write(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 {
-	gpa_t gpa = gfn_to_gpa(sf->walk.gfn) | (sf->gva & ~PAGE_MASK);
-	int r;
+	int idx, r;
 
-	r = shadow_emulate_pt_write(vcpu, sf->gva, gpa);
-	if (r != -EOPNOTSUPP)
+	r = shadow_emulate_pt_write(vcpu);
+	if (r != -EOPNOTSUPP) {
+		vcpu->mmu.shadow->retry_armed = false;
 		return r;
-	sf->unprotected = true;
-	return unprotect_and_retry(vcpu, sf->walk.gfn);
+	}
+	idx = srcu_read_lock(&vcpu->vm->srcu);
+	r = unprotect_and_retry(vcpu, sf->gva, sf->walk.gfn);
+	srcu_read_unlock(&vcpu->vm->srcu, idx);
+	return r;
 }
 
 /*
@@ -563,11 +578,10 @@ static int __shadow_page_fault(struct minikvm_vcpu *vcpu, struct shadow_fault *s
 	if ((sf->pfec & PF_WRITE) && (sf->tdp.slot->flags & KVM_MEM_READONLY))
 		return emulate_later(sf, gpa);
 
-	/* Mapped writable below once unshadowed, unless it is shadowed again. */
+	/* Emulated (or unshadowed) once the SRCU section is left. */
 	if ((sf->pfec & PF_WRITE) && gfn_is_tracked(vm, sf->walk.gfn)) {
-		r = pt_write(vcpu, sf);
-		if (r != MINIKVM_EXIT_RESUME || !sf->unprotected)
-			return r;
+		sf->pt_write = true;
+		return MINIKVM_EXIT_RESUME;
 	}
 
 	r = shadow_topup(vcpu);
@@ -611,10 +625,15 @@ int minikvm_mmu_shadow_page_fault(struct minikvm_vcpu *vcpu, gva_t gva,
 
 	shadow_stat_add(vcpu->vm, SHADOW_STAT_FAULTS, 1);
 	vcpu_stat_inc(vcpu, MMU_STAT_PF_TAKEN);
+	/* The guest got past the instruction of the last unprotect-and-retry. */
+	if (vcpu->mmu.shadow->retry_rip != vcpu->rip)
+		vcpu->mmu.shadow->retry_armed = false;
 	idx = srcu_read_lock(&vcpu->vm->srcu);
 	r = __shadow_page_fault(vcpu, &sf);
 	srcu_read_unlock(&vcpu->vm->srcu, idx);
 	if (sf.emulate)
 		r = minikvm_emulate_mmio_fault(vcpu, sf.emulate_gpa, error_code);
+	else if (sf.pt_write)
+		r = pt_write(vcpu, &sf);
 	return r;
 }

@@ -106,10 +106,9 @@ static int handle_io(struct vcpu_svm *svm)
 	u8 size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
 	u16 port = info >> 16;
 
+	/* INS/OUTS: the emulator decodes them (and their REP, sizes). */
 	if (info & SVM_IOIO_STR_MASK)
-		return minikvm_exit_internal_error(&svm->vcpu,
-						   KVM_INTERNAL_ERROR_EMULATION,
-						   svm->exit_code, info);
+		return minikvm_emulate_string_io(&svm->vcpu);
 
 	/* EXITINFO2 holds the next RIP for IOIO exits, NRIPS or not. */
 	return minikvm_exit_pio(&svm->vcpu, in, port, size,

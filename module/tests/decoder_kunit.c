@@ -73,6 +73,10 @@ static const struct length_case length_cases[] = {
 	{ "REPNE SCASB", 8, B("\xf2\xae"), 0, 2, EMU_SCAS },
 	{ "STOSQ", 8, B("\x48\xab"), 0, 2, EMU_STOS },
 	{ "MOV Ev,Sreg", 8, B("\x8c\x1b"), 0, 2, EMU_MOV_SREG },
+	{ "REP INSB", 8, B("\xf3\x6c"), 0, 2, EMU_INS },
+	{ "a32 REP INSD", 8, B("\x67\xf3\x6d"), 0, 3, EMU_INS },
+	{ "OUTSW with an FS override", 4, B("\x64\x66\x6f"), 0, 3, EMU_OUTS },
+	{ "REP OUTSB in 16-bit code", 2, B("\xf3\x6e"), 0, 2, EMU_OUTS },
 	{ "CPUID", 8, B("\x0f\xa2"), 0, 2, EMU_NONE },
 	{ "prefixed CPUID", 4, B("\x2e\x3e\x66\x0f\xa2"), 0, 5, EMU_NONE },
 	{ "HLT", 2, B("\xf4"), 0, 1, EMU_NONE },
@@ -280,6 +284,11 @@ static void decode_records_lock_rep_and_rex(struct kunit *test)
 						  3, 4, &insn), 0);
 	KUNIT_EXPECT_EQ(test, insn.len, 1);
 	KUNIT_EXPECT_EQ(test, insn.rex, 0);
+	/* INS/OUTS move at most a dword: REX.W does not widen them. */
+	KUNIT_ASSERT_EQ(test, minikvm_decode_insn((const u8 *)"\xf3\x48\x6d",
+						  3, 8, &insn), 0);
+	KUNIT_EXPECT_EQ(test, insn.op_bytes, 4);
+	KUNIT_EXPECT_EQ(test, insn.rep, 0xf3);
 }
 
 /* ------------------------------------------------------------------ */

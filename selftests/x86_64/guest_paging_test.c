@@ -349,6 +349,79 @@ static void guest_pt_reused_as_data(void)
 	GUEST_DONE();
 }
 
+/* Two PTEs at once, by an SSE store (movdqu: any 8-byte-aligned pair). */
+static void sse_set_ptes(int i, uint64_t lo, uint64_t hi, bool nontemporal)
+{
+	uint64_t v[2] __attribute__((aligned(16))) = { lo, hi };
+
+	if (nontemporal)
+		asm volatile("movdqa (%1), %%xmm0\n\tmovntdq %%xmm0, (%0)\n\tsfence"
+			     : : "r"(pte(PT_T, i)), "r"(v) : "xmm0", "memory");
+	else
+		asm volatile("movdqu (%1), %%xmm0\n\tmovdqu %%xmm0, (%0)"
+			     : : "r"(pte(PT_T, i)), "r"(v) : "xmm0", "memory");
+	invlpg(va(i));
+	invlpg(va(i + 1));
+}
+
+/*
+ * Write pages @i and @i + 1 through their mappings and check that frames
+ * @frame and @frame + 1 got the writes.
+ */
+static void check_pair(int i, int frame, uint64_t tag)
+{
+	*va(i) = tag;
+	*va(i + 1) = tag + 1;
+	GUEST_ASSERT_EQ(*(volatile uint64_t *)data(frame), tag);
+	GUEST_ASSERT_EQ(*(volatile uint64_t *)data(frame + 1), tag + 1);
+}
+
+/*
+ * Page-table writes by instructions an emulator may not do (SSE stores;
+ * a shadow MMU must then unprotect the table and let the guest write it)
+ * and by locked ones (XCHG, LOCK OR: atomic on a shared table), each on a
+ * table the hypervisor shadows because the guest just used it.  The same
+ * entries are rewritten by the same instruction again and again, as a
+ * kernel remapping a buffer would.
+ */
+static void guest_pt_written_by_sse_and_locked_insns(void)
+{
+	uint64_t old;
+	int n;
+
+	map_test_tables(GUEST_PML4_GPA);
+	set_pte(0, data(0) | PTE_P | PTE_W);
+	for (n = 0; n < 8; n++) {
+		int frame = 1 + 2 * (n % 3);
+
+		/* The table is in use (and shadowed) again before each store. */
+		*va(0) = n;
+		sse_set_ptes(1, data(frame) | PTE_P | PTE_W,
+			     data(frame + 1) | PTE_P | PTE_W, false);
+		check_pair(1, frame, 100 * n);
+		*va(0) = n;
+		sse_set_ptes(10 + 2 * (n % 4), data(10 + 2 * n) | PTE_P | PTE_W,
+			     data(11 + 2 * n) | PTE_P | PTE_W, true);
+		check_pair(10 + 2 * (n % 4), 10 + 2 * n, 100 * n + 50);
+	}
+	/* XCHG returns the old entry and installs the new one. */
+	*va(0) = 7;
+	old = data(20) | PTE_P | PTE_W;
+	asm volatile("xchg %0, (%1)" : "+r"(old) : "r"(pte(PT_T, 0)) : "memory");
+	invlpg(va(0));
+	GUEST_ASSERT_EQ(old & ~(PTE_A | PTE_D), data(0) | PTE_P | PTE_W);
+	*va(0) = 8;
+	GUEST_ASSERT_EQ(*(volatile uint64_t *)data(20), 8);
+	/* LOCK OR makes a read-only mapping writable. */
+	set_pte(21, data(21) | PTE_P);
+	GUEST_ASSERT_EQ(*va(21), *(volatile uint64_t *)data(21));
+	asm volatile("lock orq %1, (%0)" : : "r"(pte(PT_T, 21)), "r"(PTE_W) : "memory");
+	invlpg(va(21));
+	*va(21) = 9;
+	GUEST_ASSERT_EQ(*(volatile uint64_t *)data(21), 9);
+	GUEST_DONE();
+}
+
 /*
  * Address spaces, as fork and exec make them: each has its own PML4 (the
  * kernel half shared), PDPT, PD and PT, mapping TEST_VA to its own page;
@@ -482,6 +555,25 @@ TEST_F(paging, smep_and_smap_fault_with_exact_codes)
 TEST_F(paging, page_table_reused_as_data_and_again_as_table)
 {
 	run_guest(_metadata, self, guest_pt_reused_as_data);
+}
+
+TEST_F(paging, page_table_written_by_sse_and_locked_insns_takes_effect)
+{
+	long unprotects, pte_writes;
+
+	run_guest(_metadata, self, guest_pt_written_by_sse_and_locked_insns);
+	/*
+	 * minikvm's shadow MMU: the SSE stores were not emulated (the table
+	 * was unprotected), the locked writes were.  -1: no such statistic.
+	 */
+	unprotects = vm_get_stat(self->vm, "minikvm_shadow_unprotects");
+	pte_writes = vm_get_stat(self->vm, "mmu_pte_write");
+	TH_LOG("unprotects %ld, emulated page-table writes %ld", unprotects,
+	       pte_writes);
+	if (variant->shadow && unprotects >= 0) {
+		EXPECT_LT(0, unprotects);
+		EXPECT_LT(0, pte_writes);
+	}
 }
 
 TEST_F(paging, address_spaces_switched_by_cr3_see_their_own_pages)
