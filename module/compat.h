@@ -19,6 +19,54 @@
 #include <trace/events/ipi.h>
 #endif
 
+/*
+ * Shrinkers are allocated by the core since 6.7 (shrinker_alloc()); 6.1
+ * registers a caller-owned struct.  minikvm_shrinker_create() returns a
+ * registered shrinker or NULL; minikvm_shrinker_destroy() unregisters and
+ * frees it.
+ */
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+
+static inline struct shrinker *
+minikvm_shrinker_create(const char *name,
+			unsigned long (*count)(struct shrinker *, struct shrink_control *),
+			unsigned long (*scan)(struct shrinker *, struct shrink_control *))
+{
+	struct shrinker *s;
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	s = shrinker_alloc(0, "%s", name);
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	shrinker_register(s);
+#else
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->seeks = DEFAULT_SEEKS;
+	if (register_shrinker(s, "%s", name)) {
+		kfree(s);
+		return NULL;
+	}
+#endif
+	return s;
+}
+
+static inline void minikvm_shrinker_destroy(struct shrinker *s)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	shrinker_free(s);
+#else
+	unregister_shrinker(s);
+	kfree(s);
+#endif
+}
+
 /* EFER.SVME and VM_CR.SVMDIS: named in 6.1's headers, not in 6.12's. */
 #ifndef SVM_VM_CR_SVM_DIS_MASK
 #define SVM_VM_CR_SVM_DIS_MASK	0x0010ULL

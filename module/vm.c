@@ -35,10 +35,11 @@ static void minikvm_vm_destroy(struct minikvm_vm *vm)
 	unsigned long id;
 
 	/*
-	 * No fd is left, so no ioctl runs.  The statistics files and the MMU
-	 * notifier still reach @vm: remove them first (both wait for readers
-	 * and callbacks in flight).
+	 * No fd is left, so no ioctl runs.  The statistics files, the MMU
+	 * notifier and the shadow MMU's shrinker still reach @vm: remove
+	 * them first (each waits for readers and callbacks in flight).
 	 */
+	minikvm_mmu_shrinker_detach(vm);
 	minikvm_mmu_stats_destroy(vm);
 	minikvm_mmu_notifier_unregister(vm);
 

@@ -400,6 +400,17 @@ bool minikvm_mmu_wrprot_dirty_masked(struct minikvm_vm *vm,
 }
 
 /**
+ * minikvm_mmu_shrinker_detach - the host's memory shrinker stops visiting
+ *	@vm; it returns after a scan that was visiting @vm has finished.
+ * @vm: a VM being destroyed, before its vCPUs are.
+ */
+void minikvm_mmu_shrinker_detach(struct minikvm_vm *vm)
+{
+	if (minikvm_mmu_is_shadow(&vm->mmu))
+		shadow_shrink_del(vm);
+}
+
+/**
  * minikvm_mmu_destroy - free the MMU of a VM nobody can use any more.
  * @vm: the VM; its vCPUs are destroyed and its MMU notifier unregistered.
  */
@@ -422,15 +433,25 @@ int minikvm_mmu_module_init(void)
 	mmu_page_header_cache = KMEM_CACHE(minikvm_mmu_page, SLAB_ACCOUNT);
 	if (!mmu_page_header_cache)
 		return -ENOMEM;
+	r = minikvm_shadow_shrinker_init();
+	if (r)
+		goto out_cache;
 	r = minikvm_mmu_stats_module_init();
 	if (r)
-		kmem_cache_destroy(mmu_page_header_cache);
+		goto out_shrinker;
+	return 0;
+
+out_shrinker:
+	minikvm_shadow_shrinker_exit();
+out_cache:
+	kmem_cache_destroy(mmu_page_header_cache);
 	return r;
 }
 
 void minikvm_mmu_module_exit(void)
 {
 	minikvm_mmu_stats_module_exit();
+	minikvm_shadow_shrinker_exit();
 	/* Page tables freed through call_rcu() must be gone first. */
 	rcu_barrier();
 	kmem_cache_destroy(mmu_page_header_cache);

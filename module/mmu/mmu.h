@@ -145,6 +145,7 @@ struct minikvm_vcpu_mmu {
 int minikvm_mmu_module_init(void);
 void minikvm_mmu_module_exit(void);
 int minikvm_mmu_init(struct minikvm_vm *vm, bool shadow);
+void minikvm_mmu_shrinker_detach(struct minikvm_vm *vm);
 void minikvm_mmu_destroy(struct minikvm_vm *vm);
 void minikvm_mmu_vcpu_destroy(struct minikvm_vcpu *vcpu);
 int minikvm_mmu_reload(struct minikvm_vcpu *vcpu);

@@ -98,8 +98,12 @@ enum shadow_stat {
  * @nr_pages: pages on @active.
  * @max_pages: the budget; above it the oldest non-root pages go.
  * @stats: enum shadow_stat counters.
+ * @vm: the VM (for the shrinker).
+ * @shrink_link: on the shrinker's list of shadow VMs, under its mutex
+ *	(shadow_shrink.c).
  *
- * All fields but @stats are protected by mmu_lock held for write.
+ * All fields but @stats, @vm and @shrink_link are protected by mmu_lock
+ * held for write.
  */
 struct minikvm_shadow_mmu {
 	struct hlist_head hash[1 << SHADOW_HASH_BITS];
@@ -108,6 +112,8 @@ struct minikvm_shadow_mmu {
 	unsigned long nr_pages;
 	unsigned long max_pages;
 	atomic64_t stats[NR_SHADOW_STATS];
+	struct minikvm_vm *vm;
+	struct list_head shrink_link;
 };
 
 /* Reverse-map and parent-pointer entries per descriptor. */
@@ -249,6 +255,12 @@ void shadow_mmu_destroy(struct minikvm_vm *vm);
 /* shadow_fault.c */
 extern const struct paging_mem_ops shadow_guest_mem_ops;
 int shadow_page_fault(struct minikvm_vcpu *vcpu, gva_t gva, u32 error_code);
+
+/* shadow_shrink.c */
+void shadow_shrink_add(struct minikvm_vm *vm);
+void shadow_shrink_del(struct minikvm_vm *vm);
+int minikvm_shadow_shrinker_init(void);
+void minikvm_shadow_shrinker_exit(void);
 
 /* shadow_emulate.c */
 int shadow_emulate_pt_write(struct minikvm_vcpu *vcpu);

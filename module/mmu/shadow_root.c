@@ -382,7 +382,9 @@ int minikvm_mmu_shadow_init(struct minikvm_vm *vm)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&shadow->active);
 	shadow->max_pages = SHADOW_DEFAULT_MAX_PAGES;
+	shadow->vm = vm;
 	vm->mmu.shadow = shadow;
+	shadow_shrink_add(vm);
 	return 0;
 }
 
@@ -394,6 +396,7 @@ void shadow_mmu_destroy(struct minikvm_vm *vm)
 
 	if (!shadow)
 		return;
+	shadow_shrink_del(vm);
 	shadow_zap_all(vm);
 	WARN_ON(shadow->nr_pages);
 	for (b = 0; b < ARRAY_SIZE(shadow->rmap); b++)

@@ -19,6 +19,7 @@
  *   0x12000  page table: identity [0, 2 MiB) (2-level: [0, 4 MiB))
  *   0x13000  page table of the test pages at TEST_VA
  *   0x20000  data frames DATA(0..15), one 4 KiB page each
+ *   0x30000  32 more page tables (the shrinker case)
  *   0x5f000  top of the stack
  * Linear: identity below 2 MiB; TEST_VA + n * 4 KiB -> test PTEs; LARGE_VA
  * -> one 4 MiB (2-level) or 2 MiB (PAE) page at physical 0.
@@ -391,6 +392,75 @@ TEST_F(paging32, nx_and_reserved_bits_fault_with_exact_codes)
 	ASSERT_EQ(PF_VECTOR, self->vector);
 	EXPECT_EQ(TEST_VA + 7 * PAGE_SIZE + 4, self->cr2);
 	EXPECT_EQ(PF_RSVD, self->error_code & ~PF_P);
+}
+
+/* Page tables of the shrinker case: PT_MANY(0..31), one mapped page each. */
+#define PT_MANY(i)	(0x30000ULL + (i) * PAGE_SIZE)
+#define MANY		32
+
+static uint64_t many_va(FIXTURE_DATA(paging32) *self, unsigned int i)
+{
+	return (uint64_t)(MANY + i) << (self->pae ? 21 : 22);
+}
+
+static void read_many(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(paging32) *self)
+{
+	unsigned int i;
+
+	for (i = 0; i < MANY; i++) {
+		RUN_STEP(self, op_read, .rbx = many_va(self, i));
+		ASSERT_EQ(-1, self->vector);
+		ASSERT_EQ(0x01010101u * (0x10 + i % 16), self->eax);
+	}
+}
+
+static void drop_caches(void)
+{
+	FILE *f = fopen("/proc/sys/vm/drop_caches", "w");
+
+	if (f) {
+		fputs("2\n", f);
+		fclose(f);
+	}
+}
+
+/*
+ * Memory pressure (drop_caches runs every shrinker) reclaims shadow pages
+ * of a shadow VM that is not running; the guest refaults what it uses.
+ */
+TEST_F(paging32, shrinker_reclaims_shadow_pages)
+{
+	long before, after, recycled;
+	unsigned int i;
+
+	if (!vm_uses_shadow_paging(self->e->vm) || strcmp(device_module_name(), "minikvm"))
+		SKIP(return, "minikvm's shadow MMU only");
+	for (i = 0; i < MANY; i++) {
+		if (self->pae)
+			pte64(self->e, PD_PAE_GPA)[MANY + i] = PT_MANY(i) | P | W;
+		else
+			pte32(self->e, TOP_GPA)[MANY + i] = PT_MANY(i) | P | W;
+		if (self->pae)
+			pte64(self->e, PT_MANY(i))[0] = DATA(i % 16) | P | W;
+		else
+			pte32(self->e, PT_MANY(i))[0] = DATA(i % 16) | P | W;
+	}
+	read_many(_metadata, self);
+	before = vm_get_stat(self->e->vm, "minikvm_shadow_pages");
+	recycled = vm_get_stat(self->e->vm, "mmu_recycled");
+	if (before < 0)
+		SKIP(return, "no shadow statistics in debugfs");
+	TH_LOG("shadow pages: %ld", before);
+	ASSERT_LE(MANY, before);
+
+	drop_caches();
+	after = vm_get_stat(self->e->vm, "minikvm_shadow_pages");
+	TH_LOG("after drop_caches: %ld shadow pages, %ld reclaimed", after,
+	       vm_get_stat(self->e->vm, "mmu_recycled") - recycled);
+	EXPECT_GT(before - MANY / 2, after);
+	EXPECT_LE(MANY / 2, vm_get_stat(self->e->vm, "mmu_recycled") - recycled);
+	read_many(_metadata, self);
 }
 
 TEST_HARNESS_MAIN
