@@ -15,6 +15,8 @@
  *   copy_to_user on the memslot, see memory.c).
  * - A backend without NRIPS calls minikvm_emulate_skip_instruction() to
  *   step over an intercepted instruction: its length is decoded.
+ * - The hypercall code calls minikvm_emulate_patch_insn() to replace the
+ *   other vendor's hypercall instruction at RIP by its own.
  *
  * All of them run on the vCPU's thread under vcpu->mutex, and return what
  * an exit handler returns: MINIKVM_EXIT_RESUME, MINIKVM_EXIT_USERSPACE
@@ -52,5 +54,7 @@ int minikvm_emulate_mmio_fault(struct minikvm_vcpu *vcpu, gpa_t gpa,
 			       u64 error_code);
 int minikvm_emulate_skip_instruction(struct minikvm_vcpu *vcpu,
 				     unsigned int min_len);
+int minikvm_emulate_patch_insn(struct minikvm_vcpu *vcpu, const u8 *old,
+			       const u8 *new, unsigned int len);
 
 #endif /* MINIKVM_MODULE_EMULATE_EMULATE_H */
