@@ -51,6 +51,9 @@ static bool is_present_cap(long ext)
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
 	case KVM_CAP_MMU_SHADOW_CACHE_CONTROL:
+	case KVM_CAP_SET_BOOT_CPU_ID:
+	case KVM_CAP_MSR_PLATFORM_INFO:
+	case KVM_CAP_COALESCED_PIO:
 		return true;
 	default:
 		return false;
@@ -90,6 +93,8 @@ long minikvm_check_extension(struct minikvm_vm *vm, long ext)
 		return KVM_X2APIC_API_VALID_FLAGS;
 	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
 		return 1;	/* the default period, 1 ns (1 GHz) */
+	case KVM_CAP_DISABLE_QUIRKS2:
+		return MINIKVM_SUPPORTED_QUIRKS;
 	case MINIKVM_CAP_SHADOW_MMU:
 		return vm ? minikvm_mmu_is_shadow(&vm->mmu) : 1;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:

@@ -221,9 +221,12 @@ struct minikvm_vcpu {
  * struct minikvm_vm - one virtual machine, owned by its VM fd and vCPU fds.
  * @users: references: the VM fd and one per vCPU fd.
  * @mm: the creating process' mm; all VM and vCPU ioctls must come from it.
- * @lock: protects @vcpus, @created_vcpus and @max_vcpu_ids.
+ * @lock: protects @vcpus, @created_vcpus, @max_vcpu_ids and @bsp_vcpu_id.
  * @max_vcpu_ids: KVM_ENABLE_CAP(KVM_CAP_MAX_VCPU_ID): vCPU ids must be
  *	below it; 0 until set (then MINIKVM_MAX_VCPU_IDS applies); set once.
+ * @bsp_vcpu_id: KVM_SET_BOOT_CPU_ID: the vCPU that RESET makes the BSP
+ *	(default 0).  Written under @lock while no vCPU exists; frozen from
+ *	the first vcpu_reserve() on, so vCPUs read it without the lock.
  * @slots_lock: serializes memslot updates and the dirty log ioctls (outer
  *	to @mmu.lock).
  * @slots: the writers' index of the memslots, under @slots_lock.
@@ -251,15 +254,22 @@ struct minikvm_vcpu {
  * @coalesced: the coalesced MMIO ring and zones (emulate/coalesced_mmio.c).
  * @exit_on_emulation_failure: KVM_CAP_EXIT_ON_EMULATION_FAILURE; written
  *	by KVM_ENABLE_CAP, read by the vCPUs with READ_ONCE().
+ * @disabled_quirks: KVM_X86_QUIRK_* bits turned off with
+ *	KVM_CAP_DISABLE_QUIRKS2 (only ever set, under @lock); read by the vCPUs
+ *	with READ_ONCE() (minikvm_has_quirk()).
+ * @guest_reads_platform_info: KVM_CAP_MSR_PLATFORM_INFO (true at
+ *	creation): RDMSR of MSR_PLATFORM_INFO works rather than #GP; written
+ *	by KVM_ENABLE_CAP at any time, read by the vCPUs with READ_ONCE().
  */
 struct minikvm_vm {
 	refcount_t users;
 	struct mm_struct *mm;
 
-	struct mutex lock;	/* vcpus, created_vcpus, max_vcpu_ids */
+	struct mutex lock;	/* vcpus, created_vcpus, max/bsp_vcpu_id(s) */
 	struct xarray vcpus;		/* vcpu_id -> vcpu */
 	unsigned int created_vcpus;
 	u32 max_vcpu_ids;		/* vm->lock */
+	u32 bsp_vcpu_id;		/* vm->lock; frozen once a vCPU exists */
 
 	struct mutex slots_lock;	/* serializes memslot updates */
 	struct minikvm_memslot_index slots;
@@ -282,6 +292,8 @@ struct minikvm_vm {
 	struct minikvm_mmio_bus __rcu *mmio_bus;
 	struct minikvm_coalesced_mmio *coalesced;
 	bool exit_on_emulation_failure;
+	bool guest_reads_platform_info;
+	u64 disabled_quirks;
 	struct minikvm_vm_stat stat;
 	char stats_id[MINIKVM_STATS_NAME_SIZE];
 };
@@ -298,6 +310,29 @@ struct minikvm_vm {
 		WRITE_ONCE((vm)->bugged, true);				\
 	unlikely(__ret);						\
 })
+
+/*
+ * The KVM_X86_QUIRK_* minikvm honours (KVM_CAP_DISABLE_QUIRKS2); every
+ * other one is not offered.
+ */
+#define MINIKVM_SUPPORTED_QUIRKS	(KVM_X86_QUIRK_LINT0_REENABLED | \
+					 KVM_X86_QUIRK_FIX_HYPERCALL_INSN)
+
+/* Is KVM's @quirk (one of MINIKVM_SUPPORTED_QUIRKS) still on? */
+static inline bool minikvm_has_quirk(struct minikvm_vm *vm, u64 quirk)
+{
+	return !(READ_ONCE(vm->disabled_quirks) & quirk);
+}
+
+/*
+ * The vCPU that RESET makes the BSP (KVM_SET_BOOT_CPU_ID).  No lock: the
+ * value cannot change once @vcpu is reserved, and reserving it took
+ * vm->lock after the last write.
+ */
+static inline bool minikvm_vcpu_is_reset_bsp(struct minikvm_vcpu *vcpu)
+{
+	return vcpu->vcpu_id == vcpu->vm->bsp_vcpu_id;
+}
 
 /* caps.c */
 long minikvm_check_extension(struct minikvm_vm *vm, long ext);

@@ -41,7 +41,7 @@ static const u32 msrs_to_save_all[] = {
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_TSC_AUX, MSR_IA32_TSC_ADJUST,
 	MSR_IA32_TSC_DEADLINE, MSR_IA32_MISC_ENABLE, MSR_K7_HWCR,
-	MSR_IA32_UCODE_REV, MSR_IA32_POWER_CTL,
+	MSR_IA32_UCODE_REV, MSR_IA32_POWER_CTL, MSR_PLATFORM_INFO,
 };
 
 /* MSRs describing the host CPU (KVM_GET_MSR_FEATURE_INDEX_LIST). */
@@ -113,6 +113,7 @@ static u64 *stored_msr(struct minikvm_vcpu *vcpu, u32 index)
 	case MSR_TSC_AUX:		return &m->tsc_aux;
 	case MSR_AMD64_DE_CFG:		return &m->de_cfg;
 	case MSR_IA32_POWER_CTL:	return &m->power_ctl;
+	case MSR_PLATFORM_INFO:		return &m->platform_info;
 	default:			return NULL;
 	}
 }
@@ -174,6 +175,10 @@ int minikvm_get_msr(struct minikvm_vcpu *vcpu, u32 index, u64 *data,
 
 	*data = 0;
 	if (index == MSR_TSC_AUX && !tsc_aux_accessible(vcpu, host_initiated))
+		return 1;
+	/* KVM_CAP_MSR_PLATFORM_INFO 0: RDMSR faults, KVM_GET_MSRS still works. */
+	if (index == MSR_PLATFORM_INFO && !host_initiated &&
+	    !READ_ONCE(vcpu->vm->guest_reads_platform_info))
 		return 1;
 	r = minikvm_x86_call(get_msr)(vcpu, index, data, host_initiated);
 	if (r == MINIKVM_MSR_UNSUPPORTED)
@@ -300,6 +305,16 @@ static int set_common_msr(struct minikvm_vcpu *vcpu, u32 index, u64 data,
 		return 0;
 	case MSR_IA32_POWER_CTL:
 		m->power_ctl = data;
+		return 0;
+	case MSR_PLATFORM_INFO:
+		/*
+		 * Read-only to the guest.  minikvm has no CPUID faulting, so
+		 * unlike KVM it neither reports nor accepts the CPUID_FAULT
+		 * bit (KVM's MISC_FEATURES_ENABLES is absent too).
+		 */
+		if (!host_initiated || (data & MSR_PLATFORM_INFO_CPUID_FAULT))
+			return 1;
+		m->platform_info = data;
 		return 0;
 	case MSR_AMD64_DE_CFG:
 		if (data & ~supported_de_cfg())

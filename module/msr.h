@@ -29,6 +29,8 @@
  * @tsc_aux: TSC_AUX, read by RDTSCP.
  * @de_cfg: AMD's DE_CFG.
  * @power_ctl: IA32_POWER_CTL: any value, read back, no effect (as KVM).
+ * @platform_info: MSR_PLATFORM_INFO: set by userspace only, read by the
+ *	guest unless KVM_CAP_MSR_PLATFORM_INFO turned that off.
  */
 struct minikvm_vcpu_msrs {
 	u64 misc_enable;
@@ -38,6 +40,7 @@ struct minikvm_vcpu_msrs {
 	u64 tsc_aux;
 	u64 de_cfg;
 	u64 power_ctl;
+	u64 platform_info;
 };
 
 /**

@@ -349,10 +349,14 @@ void minikvm_vcpu_reset(struct minikvm_vcpu *vcpu, bool init_event)
 {
 	if (!init_event) {
 		minikvm_msrs_reset(vcpu);
-		/* The xAPIC enabled at its default address, vCPU 0 the BSP. */
+		/*
+		 * The xAPIC enabled at its default address; the boot vCPU
+		 * (KVM_SET_BOOT_CPU_ID, vCPU 0 by default) is the BSP.
+		 */
 		vcpu->apic_base = APIC_DEFAULT_PHYS_BASE |
-				  MSR_IA32_APICBASE_ENABLE |
-				  (vcpu->vcpu_id ? 0 : MSR_IA32_APICBASE_BSP);
+				  MSR_IA32_APICBASE_ENABLE;
+		if (minikvm_vcpu_is_reset_bsp(vcpu))
+			vcpu->apic_base |= MSR_IA32_APICBASE_BSP;
 	}
 	minikvm_regs_reset(vcpu);
 	/* EDX after RESET: the CPU signature, 0x600 without a CPUID table. */
@@ -414,7 +418,7 @@ static struct minikvm_vcpu *minikvm_vcpu_alloc(struct minikvm_vm *vm, u32 id)
 	minikvm_vcpu_reset(vcpu, false);
 	minikvm_vcpu_tsc_init(vcpu);
 	/* With an in-kernel APIC, APs wait for INIT and SIPI (as KVM). */
-	if (vcpu->apic && !minikvm_lapic_is_bsp(vcpu))
+	if (vcpu->apic && !minikvm_vcpu_is_reset_bsp(vcpu))
 		vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
 	return vcpu;
 

@@ -238,9 +238,10 @@ static long vm_enable_user_space_msr(struct minikvm_vm *vm,
 
 /*
  * KVM_CAP_MAX_VCPU_ID: lower the bound of vCPU ids, once.  Setting the value
- * already set succeeds; another value after the first, or one above
- * MINIKVM_MAX_VCPU_IDS, is -EINVAL.  vCPUs created before keep their ids
- * (as in KVM: the bound is checked at KVM_CREATE_VCPU only).
+ * already set succeeds; another value after the first, one above
+ * MINIKVM_MAX_VCPU_IDS or one below the boot vCPU's id is -EINVAL.  vCPUs
+ * created before keep their ids (as in KVM: the bound is checked at
+ * KVM_CREATE_VCPU only).
  */
 static long vm_enable_max_vcpu_id(struct minikvm_vm *vm,
 				  const struct kvm_enable_cap *cap)
@@ -251,7 +252,9 @@ static long vm_enable_max_vcpu_id(struct minikvm_vm *vm,
 	if (cap->flags || ids > MINIKVM_MAX_VCPU_IDS)
 		return -EINVAL;
 	mutex_lock(&vm->lock);
-	if (vm->max_vcpu_ids == ids) {
+	if (vm->bsp_vcpu_id > ids) {
+		r = -EINVAL;	/* the boot vCPU must stay creatable */
+	} else if (vm->max_vcpu_ids == ids) {
 		r = 0;
 	} else if (!vm->max_vcpu_ids) {
 		vm->max_vcpu_ids = ids;
@@ -262,8 +265,38 @@ static long vm_enable_max_vcpu_id(struct minikvm_vm *vm,
 }
 
 /*
+ * KVM_CAP_MSR_PLATFORM_INFO: any non-zero args[0] lets the guest read
+ * MSR_PLATFORM_INFO, 0 makes its RDMSR raise #GP; takes effect at the
+ * vCPUs' next RDMSR, with or without vCPUs (as KVM).
+ */
+static long vm_enable_platform_info(struct minikvm_vm *vm,
+				    const struct kvm_enable_cap *cap)
+{
+	if (cap->flags)
+		return -EINVAL;
+	WRITE_ONCE(vm->guest_reads_platform_info, !!cap->args[0]);
+	return 0;
+}
+
+/*
+ * KVM_CAP_DISABLE_QUIRKS2: turn off the quirks in args[0], for good.
+ * -EINVAL for a quirk minikvm does not offer (KVM_CHECK_EXTENSION's value).
+ */
+static long vm_disable_quirks(struct minikvm_vm *vm,
+			      const struct kvm_enable_cap *cap)
+{
+	if (cap->flags || (cap->args[0] & ~MINIKVM_SUPPORTED_QUIRKS))
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	WRITE_ONCE(vm->disabled_quirks, vm->disabled_quirks | cap->args[0]);
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+
+/*
  * KVM_ENABLE_CAP on the VM: KVM_CAP_X86_USER_SPACE_MSR,
- * KVM_CAP_EXIT_ON_EMULATION_FAILURE, KVM_CAP_MAX_VCPU_ID and
+ * KVM_CAP_EXIT_ON_EMULATION_FAILURE, KVM_CAP_MAX_VCPU_ID,
+ * KVM_CAP_MSR_PLATFORM_INFO, KVM_CAP_DISABLE_QUIRKS2 and
  * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2.
  * Return: 0, or -EINVAL for flags, another capability or bad arguments.
  */
@@ -282,6 +315,10 @@ static long minikvm_vm_ioctl_cap(struct minikvm_vm *vm, void __user *argp)
 		return minikvm_vm_enable_exit_on_emulation_failure(vm, &cap);
 	if (cap.cap == KVM_CAP_MAX_VCPU_ID)
 		return vm_enable_max_vcpu_id(vm, &cap);
+	if (cap.cap == KVM_CAP_MSR_PLATFORM_INFO)
+		return vm_enable_platform_info(vm, &cap);
+	if (cap.cap == KVM_CAP_DISABLE_QUIRKS2)
+		return vm_disable_quirks(vm, &cap);
 	return minikvm_vm_enable_dirty_log_cap(vm, &cap);
 }
 
@@ -312,6 +349,29 @@ static long minikvm_vm_ioctl_set_nr_mmu_pages(struct minikvm_vm *vm,
 	vm->nr_mmu_pages = pages;
 	mutex_unlock(&vm->slots_lock);
 	return 0;
+}
+
+/*
+ * KVM_SET_BOOT_CPU_ID: choose the vCPU that RESET makes the BSP.
+ * Return: 0; -EBUSY once a vCPU was created (even if since closed);
+ * -EINVAL above MINIKVM_MAX_VCPU_IDS or the VM's KVM_CAP_MAX_VCPU_ID (the
+ * bound itself is accepted, as in KVM, though no vCPU can have that id).
+ */
+static long minikvm_vm_ioctl_set_boot_cpu_id(struct minikvm_vm *vm,
+					     unsigned long id)
+{
+	long r = 0;
+
+	mutex_lock(&vm->lock);
+	if (vm->created_vcpus)
+		r = -EBUSY;
+	else if (id > MINIKVM_MAX_VCPU_IDS ||
+		 (vm->max_vcpu_ids && id > vm->max_vcpu_ids))
+		r = -EINVAL;
+	else
+		vm->bsp_vcpu_id = id;
+	mutex_unlock(&vm->lock);
+	return r;
 }
 
 static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,
@@ -351,6 +411,8 @@ static long minikvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return minikvm_set_tsc_khz(arg);
 	case KVM_SET_NR_MMU_PAGES:
 		return minikvm_vm_ioctl_set_nr_mmu_pages(vm, arg);
+	case KVM_SET_BOOT_CPU_ID:
+		return minikvm_vm_ioctl_set_boot_cpu_id(vm, arg);
 	case KVM_CREATE_IRQCHIP:
 		return minikvm_vm_ioctl_create_irqchip(vm);
 	case KVM_IRQ_LINE:
@@ -404,6 +466,7 @@ static struct minikvm_vm *minikvm_vm_alloc(bool shadow)
 	}
 	minikvm_vm_tsc_init(vm);
 	vm->apic_bus_cycle_ns = 1;
+	vm->guest_reads_platform_info = true;
 	snprintf(vm->stats_id, sizeof(vm->stats_id), "kvm-%d",
 		 task_pid_nr(current));
 	return vm;

@@ -15,6 +15,7 @@
 #include <asm/traps.h>
 
 #include "compat.h"
+#include "emulate/coalesced_mmio.h"
 #include "fpu.h"
 #include "irq/irqchip.h"
 #include "minikvm.h"
@@ -191,6 +192,12 @@ int minikvm_exit_pio(struct minikvm_vcpu *vcpu, bool in, u16 port, u8 size,
 		return MINIKVM_EXIT_RESUME;
 	}
 
+	/* An OUT to a coalesced PIO zone: into the ring, no exit. */
+	if (!in && minikvm_coalesced_pio_write(vcpu, port, size,
+					       &vcpu->regs[MINIKVM_REG_RAX])) {
+		finish_instruction(vcpu, next_rip);
+		return MINIKVM_EXIT_RESUME;
+	}
 	if (!in)
 		memcpy(vcpu->pio_data, &vcpu->regs[MINIKVM_REG_RAX], size);
 	if (!in && port == 0x7e) {

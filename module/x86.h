@@ -94,6 +94,7 @@ void minikvm_set_rflags(struct minikvm_vcpu *vcpu, u64 rflags);
 /* Instructions the backends intercept and the core emulates. */
 int minikvm_emulate_halt(struct minikvm_vcpu *vcpu);
 int minikvm_emulate_hypercall(struct minikvm_vcpu *vcpu);
+int minikvm_handle_ud_intercept(struct minikvm_vcpu *vcpu, bool native_vmmcall);
 int minikvm_emulate_xsetbv(struct minikvm_vcpu *vcpu);
 int minikvm_emulate_rdtscp(struct minikvm_vcpu *vcpu);
 int minikvm_emulate_as_nop(struct minikvm_vcpu *vcpu);

@@ -688,3 +688,60 @@ int minikvm_emulate_skip_instruction(struct minikvm_vcpu *vcpu,
 	emulator_reset(em);
 	return MINIKVM_EXIT_RESUME;
 }
+
+/* Does every piece of @a go to guest RAM (none to MMIO)? */
+static bool is_ram_access(const struct emul_access *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->nr_pieces; i++)
+		if (!a->pieces[i].hva)
+			return false;
+	return true;
+}
+
+/**
+ * minikvm_emulate_patch_insn - overwrite the instruction at CS:RIP.
+ * @vcpu: the vCPU, in KVM_RUN, after an intercept at that instruction.
+ * @old: the bytes expected at CS:RIP.
+ * @new: what replaces them, as many bytes.
+ * @len: 1 to EMUL_MAX_ACCESS.
+ *
+ * For KVM_X86_QUIRK_FIX_HYPERCALL_INSN.  The bytes are fetched and written
+ * through the guest's segmentation and paging, as the CPU's own accesses
+ * would be (a shadow MMU hears of the write); only in 64-bit mode, where
+ * CS has no base and no type check, and only to guest RAM.  RIP does not
+ * move: the guest runs @new next.  Nothing is injected on failure.
+ *
+ * Return: 0 if patched; -ENOENT if the bytes at CS:RIP are not @old or
+ * cannot be fetched or written as described; -EIO for a broken invariant.
+ */
+int minikvm_emulate_patch_insn(struct minikvm_vcpu *vcpu, const u8 *old,
+			       const u8 *new, unsigned int len)
+{
+	struct minikvm_emulator *em = vcpu->emul;
+	bool patched = false;
+	struct emul_ctxt *c;
+	int r;
+
+	lockdep_assert_held(&vcpu->mutex);
+
+	if (MINIKVM_BUG_ON(!em || em->io_state != EMUL_IO_NONE ||
+			   !len || len > EMUL_MAX_ACCESS, vcpu->vm))
+		return -EIO;
+	c = begin_emulation(vcpu);
+	r = is_supported_paging(c) && c->cpu.mode == EMUL_MODE_PROT64 ?
+	    EMUL_OK : EMUL_UNHANDLEABLE;
+	while (!r && em->nr_fetched < len)
+		r = fetch_more(c);
+	if (r || memcmp(em->fetched, old, len))
+		goto out;
+	c->has_write = false;
+	r = emul_queue_write(c, MINIKVM_SEG_CS, vcpu->rip, new, len);
+	/* All pieces in RAM: the write is done here, never exits. */
+	if (!r && is_ram_access(&c->write))
+		patched = emul_mmio_write(c, &c->write) == MINIKVM_EXIT_RESUME;
+out:
+	emulator_reset(em);
+	return patched ? 0 : -ENOENT;
+}

@@ -16,6 +16,8 @@
  *   unprotect the table and let the guest retry.
  * - A backend without NRIPS calls minikvm_emulate_skip_instruction() to
  *   step over an intercepted instruction: its length is decoded.
+ * - The hypercall code calls minikvm_emulate_patch_insn() to replace the
+ *   other vendor's hypercall instruction at RIP by its own.
  *
  * All of them run on the vCPU's thread under vcpu->mutex, and return what
  * an exit handler returns: MINIKVM_EXIT_RESUME, MINIKVM_EXIT_USERSPACE
@@ -55,5 +57,7 @@ int minikvm_emulate_skip_instruction(struct minikvm_vcpu *vcpu,
 				     unsigned int min_len);
 int minikvm_emulate_string_io(struct minikvm_vcpu *vcpu);
 int minikvm_emulate_pt_write(struct minikvm_vcpu *vcpu);
+int minikvm_emulate_patch_insn(struct minikvm_vcpu *vcpu, const u8 *old,
+			       const u8 *new, unsigned int len);
 
 #endif /* MINIKVM_MODULE_EMULATE_EMULATE_H */

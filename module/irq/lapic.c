@@ -937,8 +937,12 @@ void minikvm_lapic_reset(struct minikvm_vcpu *vcpu, bool init_event)
 	reg_set(apic, APIC_SPIV, 0xff);
 	for (i = 0; i < ARRAY_SIZE(lvt_regs); i++)
 		reg_set(apic, lvt_regs[i], APIC_LVT_MASKED);
-	/* KVM's LINT0_REENABLED quirk: the BSP takes the PIC from RESET on. */
-	if (!vcpu->vcpu_id)
+	/*
+	 * KVM's LINT0_REENABLED quirk: the boot vCPU takes the PIC from RESET
+	 * on, and again after each INIT.
+	 */
+	if (minikvm_vcpu_is_reset_bsp(vcpu) &&
+	    minikvm_has_quirk(vcpu->vm, KVM_X86_QUIRK_LINT0_REENABLED))
 		reg_set(apic, APIC_LVT0, APIC_DM_EXTINT);
 	apic->timer.mode = MINIKVM_LVTT_ONESHOT;
 	apic->timer.period_ns = 0;

@@ -272,6 +272,8 @@ static void init_vmcb_control(struct vcpu_svm *svm)
 	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
 		svm_set_intercept(svm, intercepts[i]);
 	svm_set_intercept(svm, INTERCEPT_EXCEPTION_OFFSET + MC_VECTOR);
+	/* For VMCALL, Intel's hypercall (KVM_X86_QUIRK_FIX_HYPERCALL_INSN). */
+	svm_set_intercept(svm, INTERCEPT_EXCEPTION_OFFSET + UD_VECTOR);
 	svm_set_dr_intercepts(svm);
 	/* A spinning guest exits after this many PAUSEs, to yield. */
 	if (boot_cpu_has(X86_FEATURE_PAUSEFILTER)) {

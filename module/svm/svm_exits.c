@@ -131,6 +131,12 @@ static int handle_vmmcall(struct vcpu_svm *svm)
 	return minikvm_emulate_hypercall(&svm->vcpu);
 }
 
+/* #UD: VMCALL may be fixed up to VMMCALL, anything else gets its #UD. */
+static int handle_ud(struct vcpu_svm *svm)
+{
+	return minikvm_handle_ud_intercept(&svm->vcpu, true);
+}
+
 static int handle_nop(struct vcpu_svm *svm)
 {
 	return minikvm_emulate_as_nop(&svm->vcpu);
@@ -229,6 +235,7 @@ static const svm_exit_handler_t svm_exit_handlers[] = {
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR7]	= handle_dr_access,
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7]	= handle_dr_access,
 	[SVM_EXIT_EXCP_BASE + DB_VECTOR]	= handle_db,
+	[SVM_EXIT_EXCP_BASE + UD_VECTOR]	= handle_ud,
 	[SVM_EXIT_EXCP_BASE + MC_VECTOR]	= handle_machine_check,
 	[SVM_EXIT_INTR]				= handle_intr,
 	[SVM_EXIT_NMI]				= handle_host_nmi,
