@@ -255,15 +255,12 @@ static u64 seg_base(const struct kvm_sregs *s, int seg)
 	}
 }
 
-static int decode(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s,
-		  struct pt_insn *in)
+/* The linear address of the decoded memory operand (segments, sizes). */
+static void linear_ea(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s,
+		      struct pt_insn *in, bool rip_rel, int base_reg)
 {
-	bool rip_rel = false;
-	int base_reg, seg;
+	int seg;
 
-	if (decode_prefixes(in) || decode_modrm(vcpu, in, &rip_rel, &base_reg) ||
-	    decode_operand(in))
-		return -EOPNOTSUPP;
 	if (rip_rel)
 		in->ea += vcpu->rip + in->len;
 
@@ -284,6 +281,73 @@ static int decode(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s,
 		in->ea += seg_base(s, seg);
 	if (!in->lm)
 		in->ea = (u32)in->ea;
+}
+
+static int decode(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s,
+		  struct pt_insn *in)
+{
+	bool rip_rel = false;
+	int base_reg;
+
+	if (decode_prefixes(in) || decode_modrm(vcpu, in, &rip_rel, &base_reg) ||
+	    decode_operand(in))
+		return -EOPNOTSUPP;
+	linear_ea(vcpu, s, in, rip_rel, base_reg);
+	return 0;
+}
+
+/* Fetch the instruction at RIP; Return: 0, or -EOPNOTSUPP (16-bit code). */
+static int fetch_insn(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s,
+		      struct pt_insn *in)
+{
+	u64 la;
+
+	in->lm = (vcpu->efer & EFER_LMA) && s->cs.l;
+	if (!in->lm && !s->cs.db)
+		return -EOPNOTSUPP;	/* 16-bit code */
+	la = in->lm ? vcpu->rip : (u32)(s->cs.base + vcpu->rip);
+	in->avail = __fetch(vcpu, la, in->bytes, MAX_INSN_LEN);
+	return 0;
+}
+
+/* RIP after the decoded instruction. */
+static u64 rip_after(struct minikvm_vcpu *vcpu, const struct pt_insn *in)
+{
+	u64 rip = vcpu->rip + in->len;
+
+	return in->lm ? rip : (u32)rip;
+}
+
+/**
+ * shadow_decode_invlpg - decode the INVLPG at RIP.
+ * @vcpu: the vCPU (shadow paging), in KVM_RUN.
+ * @gva: the linear address it invalidates.
+ * @next_rip: RIP after it.
+ *
+ * Return: 0, or -EOPNOTSUPP (16-bit code, bytes not fetched, or not
+ * INVLPG m8).
+ */
+int shadow_decode_invlpg(struct minikvm_vcpu *vcpu, gva_t *gva, u64 *next_rip)
+{
+	struct pt_insn in = { .seg = -1 };
+	bool rip_rel = false;
+	struct kvm_sregs s;
+	int base_reg, idx;
+	u8 b;
+
+	minikvm_x86_call(get_sregs)(vcpu, &s);
+	idx = srcu_read_lock(&vcpu->vm->srcu);
+	if (fetch_insn(vcpu, &s, &in))
+		in.avail = 0;
+	srcu_read_unlock(&vcpu->vm->srcu, idx);
+	/* 0F 01 /7 with a memory operand. */
+	if (!in.avail || decode_prefixes(&in) || in.op != 0x0f ||
+	    next_byte(&in, &b) || b != 0x01 ||
+	    decode_modrm(vcpu, &in, &rip_rel, &base_reg) || (in.reg & 7) != 7)
+		return -EOPNOTSUPP;
+	linear_ea(vcpu, &s, &in, rip_rel, base_reg);
+	*gva = in.ea;
+	*next_rip = rip_after(vcpu, &in);
 	return 0;
 }
 
@@ -382,15 +446,9 @@ int shadow_emulate_pt_write(struct minikvm_vcpu *vcpu, gva_t gva, gpa_t gpa)
 	struct minikvm_vm *vm = vcpu->vm;
 	struct kvm_sregs s;
 	LIST_HEAD(invalid);
-	u64 la;
 
 	minikvm_x86_call(get_sregs)(vcpu, &s);
-	in.lm = (vcpu->efer & EFER_LMA) && s.cs.l;
-	if (!in.lm && !s.cs.db)
-		return -EOPNOTSUPP;	/* 16-bit code */
-	la = in.lm ? vcpu->rip : (u32)(s.cs.base + vcpu->rip);
-	in.avail = __fetch(vcpu, la, in.bytes, MAX_INSN_LEN);
-	if (decode(vcpu, &s, &in) || in.ea != gva ||
+	if (fetch_insn(vcpu, &s, &in) || decode(vcpu, &s, &in) || in.ea != gva ||
 	    (gva & ~PAGE_MASK) + in.size > PAGE_SIZE)
 		return -EOPNOTSUPP;
 	if (do_write(vcpu, &in, gpa))
@@ -403,9 +461,7 @@ int shadow_emulate_pt_write(struct minikvm_vcpu *vcpu, gva_t gva, gpa_t gpa)
 	write_unlock(&vm->mmu.lock);
 	shadow_commit_zap(vm, &invalid);
 
-	vcpu->rip += in.len;
-	if (!in.lm)
-		vcpu->rip = (u32)vcpu->rip;
+	vcpu->rip = rip_after(vcpu, &in);
 	minikvm_x86_call(set_interrupt_shadow)(vcpu, 0);
 	shadow_stat_add(vm, SHADOW_STAT_EMULATED_PT_WRITES, 1);
 	return MINIKVM_EXIT_RESUME;
