@@ -183,6 +183,7 @@ void minikvm_mmu_emulated_ram_write(struct minikvm_vcpu *vcpu, gpa_t gpa,
 int minikvm_mmu_shadow_fetch(struct minikvm_vcpu *vcpu, u64 la, u8 *buf, int len);
 void minikvm_mmu_sync_roots(struct minikvm_vcpu *vcpu);
 int minikvm_mmu_shadow_invlpg(struct minikvm_vcpu *vcpu, u64 next_rip);
+int minikvm_mmu_shadow_invpcid(struct minikvm_vcpu *vcpu, u64 next_rip);
 extern bool minikvm_tdp_available;
 
 /* notifier.c */

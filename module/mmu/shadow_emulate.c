@@ -351,6 +351,39 @@ int shadow_decode_invlpg(struct minikvm_vcpu *vcpu, gva_t *gva, u64 *next_rip)
 	return 0;
 }
 
+/**
+ * shadow_decode_invpcid - decode the INVPCID at RIP.
+ * @vcpu: the vCPU (shadow paging), in KVM_RUN.
+ * @type: the invalidation type (its register operand).
+ * @next_rip: RIP after it.
+ *
+ * The descriptor is not read: every type is handled as a flush of all
+ * of the vCPU's translations, which is never less than asked.
+ *
+ * Return: 0, or -EOPNOTSUPP (bytes not fetched, or not 66 0F 38 82 /r).
+ */
+int shadow_decode_invpcid(struct minikvm_vcpu *vcpu, u64 *type, u64 *next_rip)
+{
+	struct pt_insn in = { .seg = -1 };
+	bool rip_rel = false;
+	struct kvm_sregs s;
+	int base_reg, idx;
+	u8 b1, b2;
+
+	minikvm_x86_call(get_sregs)(vcpu, &s);
+	idx = srcu_read_lock(&vcpu->vm->srcu);
+	if (fetch_insn(vcpu, &s, &in))
+		in.avail = 0;
+	srcu_read_unlock(&vcpu->vm->srcu, idx);
+	if (!in.avail || decode_prefixes(&in) || in.op != 0x0f ||
+	    next_byte(&in, &b1) || b1 != 0x38 || next_byte(&in, &b2) ||
+	    b2 != 0x82 || decode_modrm(vcpu, &in, &rip_rel, &base_reg))
+		return -EOPNOTSUPP;
+	*type = in.lm ? vcpu->regs[in.reg] : (u32)vcpu->regs[in.reg];
+	*next_rip = rip_after(vcpu, &in);
+	return 0;
+}
+
 /* The register operand's value, for a @size-byte access. */
 static u64 reg_value(struct minikvm_vcpu *vcpu, const struct pt_insn *in)
 {

@@ -43,6 +43,7 @@
 #include <linux/srcu.h>
 #include <linux/uaccess.h>
 
+#include "../events.h"
 #include "../x86.h"
 #include "shadow.h"
 
@@ -490,5 +491,38 @@ int minikvm_mmu_shadow_invlpg(struct minikvm_vcpu *vcpu, u64 next_rip)
 	}
 	minikvm_x86_call(set_interrupt_shadow)(vcpu, 0);
 	set_bit(MINIKVM_REQ_TLB_FLUSH, &vcpu->requests);
+	return MINIKVM_EXIT_RESUME;
+}
+
+/**
+ * minikvm_mmu_shadow_invpcid - the guest executed INVPCID (intercepted).
+ * @vcpu: the vCPU, in KVM_RUN (may sleep).
+ * @next_rip: the next RIP if the CPU reported it (NRIPS), else 0.
+ *
+ * Whatever the type asks (one address, one PCID, everything), the whole
+ * root is synced and the vCPU's TLB flushed: more than asked, which the
+ * architecture allows.  A type above 3 raises #GP.  The descriptor's
+ * checks (#GP for a non-canonical address, reserved bits) are not made.
+ *
+ * Return: MINIKVM_EXIT_RESUME, or MINIKVM_EXIT_USERSPACE with an
+ * emulation error when the instruction's end is unknown.
+ */
+int minikvm_mmu_shadow_invpcid(struct minikvm_vcpu *vcpu, u64 next_rip)
+{
+	u64 type = 0, decoded_next;
+
+	if (!shadow_decode_invpcid(vcpu, &type, &decoded_next))
+		next_rip = decoded_next;
+	else if (!next_rip)
+		return minikvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+						   vcpu->rip, 0);
+	if (type > 3) {
+		minikvm_inject_gp(vcpu);
+		return MINIKVM_EXIT_RESUME;
+	}
+	shadow_stat_add(vcpu->vm, SHADOW_STAT_INVLPG, 1);
+	set_bit(MINIKVM_REQ_TLB_FLUSH_GUEST, &vcpu->requests);
+	vcpu->rip = next_rip;
+	minikvm_x86_call(set_interrupt_shadow)(vcpu, 0);
 	return MINIKVM_EXIT_RESUME;
 }

@@ -283,7 +283,8 @@ static void init_vmcb_control(struct vcpu_svm *svm)
 	 * Shadow paging: the guest's CRs are emulated (cr.c) and its page
 	 * faults go to the shadow MMU first.  INVLPG is intercepted: the
 	 * shadow of a last-level table may lag behind the guest's (unsync
-	 * pages, mmu/shadow_sync.c) until the guest invalidates the address.
+	 * pages, mmu/shadow_sync.c) until the guest invalidates the address;
+	 * INVPCID too, handled as a full flush.
 	 */
 	if (is_shadow_paging(svm)) {
 		for (i = 0; i <= 4; i++) {
@@ -294,6 +295,7 @@ static void init_vmcb_control(struct vcpu_svm *svm)
 		}
 		svm_set_intercept(svm, INTERCEPT_EXCEPTION_OFFSET + PF_VECTOR);
 		svm_set_intercept(svm, INTERCEPT_INVLPG);
+		svm_set_intercept(svm, INTERCEPT_INVPCID);
 	}
 
 	c->iopm_base_pa = page_to_phys(svm_iopm_pages);
