@@ -271,13 +271,23 @@ static bool spte_matches(const struct paging_regs *r,
 static int sync_spte(struct minikvm_vcpu *vcpu, struct minikvm_mmu_page *sp,
 		     int i)
 {
+	union shadow_role role = sp_role(sp);
+	struct paging_regs r;
 	u64 gpte;
 
 	if (!sp->spt[i])
 		return 0;
 	if (read_gpte(vcpu->vm, sp, i, &gpte))
 		return -EFAULT;
-	if (spte_matches(&vcpu->mmu.shadow->regs, sp, i, gpte))
+	/*
+	 * The page may belong to another vCPU's paging state (a frame's
+	 * pages are synced together): decode the entry as its role says.
+	 */
+	r = vcpu->mmu.shadow->regs;
+	r.mode = role.mode;
+	r.efer = role.nxe ? r.efer | EFER_NX : r.efer & ~EFER_NX;
+	r.cr0 = role.cr0_wp ? r.cr0 | X86_CR0_WP : r.cr0 & ~X86_CR0_WP;
+	if (spte_matches(&r, sp, i, gpte))
 		return 0;
 	shadow_drop_spte(vcpu->vm, &sp->spt[i]);
 	shadow_stat_add(vcpu->vm, SHADOW_STAT_SYNC_DROPS, 1);
