@@ -119,7 +119,7 @@ static int set_cr0(struct minikvm_vcpu *vcpu, u64 cr0)
 		return 1;
 	changed = old ^ cr0;
 	if (changed & (X86_CR0_PG | X86_CR0_WP | X86_CR0_PE))
-		set_bit(MINIKVM_REQ_TLB_FLUSH, &vcpu->requests);
+		set_bit(MINIKVM_REQ_TLB_FLUSH_GUEST, &vcpu->requests);
 	return 0;
 }
 
@@ -135,7 +135,7 @@ static int set_cr3(struct minikvm_vcpu *vcpu, u64 cr3)
 	if (crs_changed(vcpu, vcpu->cr0, cr3, vcpu->cr4, vcpu->efer))
 		return 1;
 	/* MOV to CR3 flushes the non-global translations. */
-	set_bit(MINIKVM_REQ_TLB_FLUSH, &vcpu->requests);
+	set_bit(MINIKVM_REQ_TLB_FLUSH_GUEST, &vcpu->requests);
 	return 0;
 }
 
@@ -151,7 +151,7 @@ static int set_cr4(struct minikvm_vcpu *vcpu, u64 cr4)
 		return 1;
 	if (changed & (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE | X86_CR4_SMEP |
 		       X86_CR4_PCIDE))
-		set_bit(MINIKVM_REQ_TLB_FLUSH, &vcpu->requests);
+		set_bit(MINIKVM_REQ_TLB_FLUSH_GUEST, &vcpu->requests);
 	return 0;
 }
 

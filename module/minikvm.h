@@ -124,6 +124,12 @@ struct minikvm_memslot_index {
 #define MINIKVM_REQ_NMI			2	/* KVM_NMI queued an NMI */
 #define MINIKVM_REQ_TRIPLE_FAULT	3	/* shut down at the next entry */
 #define MINIKVM_REQ_MMU_RELOAD		4	/* the root is invalid: load another */
+/*
+ * The guest flushed its TLB (CR3 load, CR0/CR4 writes that flush): a
+ * shadow MMU first syncs its unsync pages, then the TLB is flushed.
+ * MINIKVM_REQ_TLB_FLUSH is for the host's own reasons (zaps), no sync.
+ */
+#define MINIKVM_REQ_TLB_FLUSH_GUEST	5
 
 enum minikvm_vcpu_mode {
 	MINIKVM_OUTSIDE_GUEST_MODE,

@@ -223,7 +223,7 @@ int minikvm_vcpu_ioctl_set_sregs(struct minikvm_vcpu *vcpu,
 		return -EINVAL;
 
 	if (paging_changed(vcpu, sregs))
-		set_bit(MINIKVM_REQ_TLB_FLUSH, &vcpu->requests);
+		set_bit(MINIKVM_REQ_TLB_FLUSH_GUEST, &vcpu->requests);
 	minikvm_x86_call(set_sregs)(vcpu, sregs);
 	vcpu->efer = sregs->efer;
 	minikvm_x86_call(set_efer)(vcpu);

@@ -240,6 +240,11 @@ int minikvm_exit_internal_error(struct minikvm_vcpu *vcpu, u32 suberror,
 /* Return: MINIKVM_EXIT_RESUME, or MINIKVM_EXIT_USERSPACE to stop. */
 static int process_requests(struct minikvm_vcpu *vcpu)
 {
+	/* First: a sync may ask for MINIKVM_REQ_TLB_FLUSH itself. */
+	if (minikvm_check_request(vcpu, MINIKVM_REQ_TLB_FLUSH_GUEST)) {
+		minikvm_mmu_sync_roots(vcpu);
+		minikvm_x86_call(flush_tlb_current)(vcpu);
+	}
 	if (minikvm_check_request(vcpu, MINIKVM_REQ_TLB_FLUSH))
 		minikvm_x86_call(flush_tlb_current)(vcpu);
 	if (minikvm_check_request(vcpu, MINIKVM_REQ_TRIPLE_FAULT)) {

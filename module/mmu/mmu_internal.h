@@ -58,6 +58,10 @@ typedef u64 __rcu *tdp_ptep_t;
  * @gfns: indirect pages: the guest frame each leaf spte maps.
  * @parents: the sptes pointing to this page (struct pte_list_desc).
  * @root_count: vCPUs using it as their root (or caching it as one).
+ * @unsync: a level-1 indirect page left writable in the guest, whose
+ *	sptes may lag behind the guest table (shadow_sync.c).
+ * @unsync_child_bitmap: one bit per spte whose child is unsync or has
+ *	such bits itself; may have stale bits, which a sync walk clears.
  */
 struct minikvm_mmu_page {
 	struct list_head link;
@@ -74,6 +78,8 @@ struct minikvm_mmu_page {
 	gfn_t *gfns;
 	struct hlist_head parents;
 	int root_count;
+	bool unsync;
+	DECLARE_BITMAP(unsync_child_bitmap, SPTE_ENT_PER_PAGE);
 };
 
 static inline struct minikvm_mmu_page *table_to_sp(void *spt)

@@ -12,11 +12,13 @@
  * (for the MMU notifier, dirty logging and write protection); parent
  * pointers find the sptes that point to a shadow page (to unlink it).
  *
- * The shadow copy is kept exactly in sync with the guest's tables: every
- * guest frame that is shadowed as a page table is mapped read-only, and a
+ * Tables above the last level are kept exactly in sync with the guest's:
+ * every guest frame shadowed as such a table is mapped read-only, and a
  * write to it is emulated (or, when it cannot be, the frame is unshadowed
- * and the write retried).  There are no out-of-sync pages yet, so INVLPG
- * needs no MMU work.
+ * and the write retried).  A last-level table may instead go out of sync
+ * ("unsync", shadow_sync.c): the guest writes it freely, and its shadow is
+ * brought up to date when the guest flushes its TLB (CR3 load, INVLPG,
+ * CR0/CR4 writes that flush).
  *
  * Everything here runs under mmu_lock held for write: the shadow MMU does
  * not take the lockless paths of the TDP MMU (Documentation/mmu.rst).
@@ -24,7 +26,8 @@
  * Files: paging.c (the guest walker), shadow_page.c (shadow pages, the
  * hash, roots, the budget), rmap.c (reverse map and parent pointers),
  * write_track.c (write protection, page-table writes, floods),
- * shadow_fault.c (the #PF path), shadow_emulate.c (page-table writes).
+ * shadow_fault.c (the #PF path), shadow_emulate.c (page-table writes),
+ * shadow_sync.c (unsync pages and their resync).
  */
 #ifndef MINIKVM_MODULE_MMU_SHADOW_H
 #define MINIKVM_MODULE_MMU_SHADOW_H
@@ -86,6 +89,13 @@ enum shadow_stat {
 	SHADOW_STAT_ROOT_SWITCHES,	/* root loads (CR3 and mode changes) */
 	SHADOW_STAT_PREV_ROOT_HITS,	/* ... served by a cached root */
 	SHADOW_STAT_WRPROT,		/* guest tables write-protected */
+	SHADOW_STAT_UNSYNC_PAGES,	/* unsync pages now */
+	SHADOW_STAT_UNSYNCED,		/* pages ever made unsync */
+	SHADOW_STAT_SYNCS,		/* unsync pages synced (and protected) */
+	SHADOW_STAT_SYNC_DROPS,		/* ... sptes dropped by syncs and INVLPG */
+	SHADOW_STAT_SYNC_WALKS,		/* sync walks from a root */
+	SHADOW_STAT_INVLPG,		/* INVLPGs intercepted */
+	SHADOW_STAT_UNSYNC_ZAPS,	/* unsync pages zapped (a new role) */
 	NR_SHADOW_STATS,
 };
 
@@ -192,9 +202,18 @@ static inline void shadow_stat_add(struct minikvm_vm *vm, enum shadow_stat s,
 	atomic64_add(n, &vm->mmu.shadow->stats[s]);
 }
 
+/* Index of @gva in a shadow table at @level (the PAE root has four). */
+static inline unsigned int shadow_index(gva_t gva, int level, bool pae_root)
+{
+	if (pae_root)
+		return (gva >> 30) & 3;
+	return (gva >> (12 + 9 * (level - 1))) & 0x1ff;
+}
+
 /* shadow_page.c */
 struct minikvm_mmu_page *shadow_get_page(struct minikvm_vcpu *vcpu, gfn_t gfn,
-					 union shadow_role role, bool *created);
+					 union shadow_role role, bool *created,
+					 struct list_head *invalid);
 void shadow_link_child(struct minikvm_vcpu *vcpu, u64 *sptep,
 		       struct minikvm_mmu_page *child);
 bool shadow_zap_page(struct minikvm_vm *vm, struct minikvm_mmu_page *sp,
@@ -264,5 +283,19 @@ void minikvm_shadow_shrinker_exit(void);
 
 /* shadow_emulate.c */
 int shadow_emulate_pt_write(struct minikvm_vcpu *vcpu);
+
+/* shadow_invlpg.c */
+int shadow_decode_invlpg(struct minikvm_vcpu *vcpu, gva_t *gva, u64 *next_rip);
+int shadow_decode_invpcid(struct minikvm_vcpu *vcpu, u64 *type, u64 *next_rip);
+
+/* shadow_sync.c */
+bool shadow_can_unsync(struct minikvm_vm *vm, gfn_t gfn);
+bool shadow_try_unsync(struct minikvm_vm *vm, gfn_t gfn);
+void shadow_mark_parents_unsync(struct minikvm_vm *vm, u64 *sptep);
+bool shadow_gfn_has_unsync(struct minikvm_vm *vm, gfn_t gfn);
+void shadow_zap_unsync_gfn(struct minikvm_vm *vm, gfn_t gfn,
+			   struct list_head *invalid);
+void shadow_sync_root(struct minikvm_vcpu *vcpu, struct minikvm_mmu_page *root,
+		      struct list_head *invalid);
 
 #endif /* MINIKVM_MODULE_MMU_SHADOW_H */

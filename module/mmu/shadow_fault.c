@@ -123,14 +123,6 @@ static unsigned int access_above(const struct paging_regs *r,
 	return access;
 }
 
-/* Index of @gva in a shadow table at @level (the PAE root has four). */
-static unsigned int shadow_index(gva_t gva, int level, bool pae_root)
-{
-	if (pae_root)
-		return (gva >> 30) & 3;
-	return (gva >> (12 + 9 * (level - 1))) & 0x1ff;
-}
-
 /*
  * Which shadow page goes below an entry of @parent_level on the way to
  * @gva: the shadow of the guest table at @parent_level - 1 when the guest
@@ -190,7 +182,7 @@ static bool guest_walk_changed(struct minikvm_vcpu *vcpu,
  * linking shadow pages.  Return: the sptep of the leaf, or NULL.
  */
 static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
-			gva_t gva, int target_level)
+			gva_t gva, int target_level, struct list_head *invalid)
 {
 	const struct paging_regs *r = &vcpu->mmu.shadow->regs;
 	struct minikvm_mmu_page *sp = vcpu->mmu.root;
@@ -214,7 +206,7 @@ static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
 			continue;
 		}
 		child_of(r, w, gva, level, &gfn, &role);
-		child = shadow_get_page(vcpu, gfn, role, &created);
+		child = shadow_get_page(vcpu, gfn, role, &created, invalid);
 		if (!child)
 			return NULL;
 		shadow_link_child(vcpu, sptep, child);
@@ -326,7 +318,26 @@ static int leaf_level(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 	return PG_LEVEL_2M;
 }
 
-static int map_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
+/*
+ * Is the leaf of @gfn to be read-only because @gfn is a shadowed guest
+ * table?  A write to a last-level table makes it unsync instead, when it
+ * may (shadow_sync.c), so that the guest's next writes do not trap.
+ */
+static bool leaf_tracked(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
+			 gfn_t gfn)
+{
+	struct minikvm_vm *vm = vcpu->vm;
+
+	if (!shadow_gfn_is_tracked(vm, gfn))
+		return false;
+	if (!(sf->pfec & PF_WRITE) || !sf->tdp.host_writable ||
+	    sf->level != PG_LEVEL_4K)
+		return true;
+	return !shadow_try_unsync(vm, gfn);
+}
+
+static int map_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
+		    struct list_head *invalid)
 {
 	struct minikvm_vm *vm = vcpu->vm;
 	struct minikvm_mmu_page *sp;
@@ -336,7 +347,7 @@ static int map_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 
 	sf->level = leaf_level(vcpu, sf);
 	gfn = sf->walk.gfn & ~(TDP_PAGES_PER_LEVEL(sf->level) - 1);
-	sptep = shadow_path(vcpu, &sf->walk, sf->gva, sf->level);
+	sptep = shadow_path(vcpu, &sf->walk, sf->gva, sf->level, invalid);
 	if (!sptep)
 		return -EIO;
 	if (guest_walk_changed(vcpu, &vcpu->mmu.shadow->regs, &sf->walk))
@@ -345,7 +356,7 @@ static int map_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 	sp = sptep_to_sp(sptep);
 	idx = sptep - sp->spt;
 	sf->tdp.pfn &= ~(TDP_PAGES_PER_LEVEL(sf->level) - 1);
-	new = make_shadow_leaf(vcpu, sf, shadow_gfn_is_tracked(vm, gfn));
+	new = make_shadow_leaf(vcpu, sf, leaf_tracked(vcpu, sf, gfn));
 	old = *sptep;
 	/* Another frame, or a table where the 2 MiB leaf goes: drop it first. */
 	if (is_shadow_present_spte(old) &&
@@ -381,6 +392,7 @@ static void map_mmio(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 {
 	struct minikvm_vm *vm = vcpu->vm;
 	struct minikvm_mmu_page *sp;
+	LIST_HEAD(invalid);
 	u64 *sptep;
 
 	if (shadow_topup(vcpu))
@@ -388,7 +400,7 @@ static void map_mmio(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 	write_lock(&vm->mmu.lock);
 	if (!vcpu->mmu.root || vcpu->mmu.root->invalid)
 		goto out;
-	sptep = shadow_path(vcpu, &sf->walk, sf->gva, PG_LEVEL_4K);
+	sptep = shadow_path(vcpu, &sf->walk, sf->gva, PG_LEVEL_4K, &invalid);
 	if (!sptep || is_shadow_present_spte(*sptep) ||
 	    guest_walk_changed(vcpu, &vcpu->mmu.shadow->regs, &sf->walk))
 		goto out;
@@ -399,6 +411,7 @@ static void map_mmio(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 	vcpu_stat_inc(vcpu, MMU_STAT_PF_MMIO_SPTE_CREATED);
 out:
 	write_unlock(&vm->mmu.lock);
+	shadow_commit_zap(vm, &invalid);
 }
 
 /*
@@ -446,7 +459,7 @@ static int map_locked(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 	    mmu_invalidate_retry(vm, sf->tdp.mmu_seq, sf->tdp.hva))
 		r = RET_PF_RETRY;
 	else
-		r = map_leaf(vcpu, sf);
+		r = map_leaf(vcpu, sf, &invalid);
 	shadow_make_room(vm, &invalid);
 	write_unlock(&vm->mmu.lock);
 	shadow_commit_zap(vm, &invalid);
@@ -496,14 +509,20 @@ static int unprotect_and_retry(struct minikvm_vcpu *vcpu, gva_t gva, gfn_t gfn)
 	return MINIKVM_EXIT_RESUME;
 }
 
-static bool gfn_is_tracked(struct minikvm_vm *vm, gfn_t gfn)
+/*
+ * Must a write to @gfn be emulated: is it a shadowed guest table that
+ * cannot go unsync?  Decided again under mmu_lock held for write when the
+ * leaf is made (leaf_tracked()); a table that stopped qualifying by then
+ * gets a read-only leaf and the write faults once more.
+ */
+static bool write_needs_emulation(struct minikvm_vm *vm, gfn_t gfn)
 {
-	bool tracked;
+	bool emulate;
 
 	read_lock(&vm->mmu.lock);
-	tracked = shadow_gfn_is_tracked(vm, gfn);
+	emulate = shadow_gfn_is_tracked(vm, gfn) && !shadow_can_unsync(vm, gfn);
 	read_unlock(&vm->mmu.lock);
-	return tracked;
+	return emulate;
 }
 
 /*
@@ -578,8 +597,11 @@ static int __shadow_page_fault(struct minikvm_vcpu *vcpu, struct shadow_fault *s
 	if ((sf->pfec & PF_WRITE) && (sf->tdp.slot->flags & KVM_MEM_READONLY))
 		return emulate_later(sf, gpa);
 
-	/* Emulated (or unshadowed) once the SRCU section is left. */
-	if ((sf->pfec & PF_WRITE) && gfn_is_tracked(vm, sf->walk.gfn)) {
+	/*
+	 * Emulated (or unshadowed) once the SRCU section is left; a table
+	 * that may go unsync is mapped writable below instead.
+	 */
+	if ((sf->pfec & PF_WRITE) && write_needs_emulation(vm, sf->walk.gfn)) {
 		sf->pt_write = true;
 		return MINIKVM_EXIT_RESUME;
 	}

@@ -102,12 +102,18 @@ static struct minikvm_mmu_page *new_sp(struct minikvm_vcpu *vcpu, gfn_t gfn,
  * @role: the role.
  * @created: set when the page is new; for an indirect page the guest
  *	table was then write-protected (and TLBs flushed if it was mapped
- *	writable).
+ *	writable), unless it is an unsync last-level table (see below).
+ * @invalid: collects unsync pages zapped on the way.
+ *
+ * A new page of a frame that is unsync (shadow_sync.c) starts unsync too
+ * if it is a last-level page; a higher-level one first zaps the unsync
+ * pages, since a table shadowed above the last level must stay in sync.
  *
  * Return: the page, or NULL if the VM is bugged (empty cache).
  */
 struct minikvm_mmu_page *shadow_get_page(struct minikvm_vcpu *vcpu, gfn_t gfn,
-					 union shadow_role role, bool *created)
+					 union shadow_role role, bool *created,
+					 struct list_head *invalid)
 {
 	struct minikvm_shadow_mmu *shadow = to_shadow(vcpu->vm);
 	struct minikvm_mmu_page *sp;
@@ -128,12 +134,20 @@ struct minikvm_mmu_page *shadow_get_page(struct minikvm_vcpu *vcpu, gfn_t gfn,
 	if (!sp)
 		return NULL;
 	*created = true;
+	if (role.direct)
+		return sp;
+	if (shadow_gfn_has_unsync(vcpu->vm, gfn)) {
+		if (role.level == PG_LEVEL_4K &&
+		    shadow_try_unsync(vcpu->vm, gfn))
+			return sp;
+		shadow_zap_unsync_gfn(vcpu->vm, gfn, invalid);
+	}
 	/*
 	 * From now on a write to the guest table must be seen: map the
 	 * frame read-only wherever it is mapped.  Its leaf sptes made later
 	 * are read-only too (shadow_gfn_is_tracked()).
 	 */
-	if (!role.direct && shadow_write_protect_gfn(vcpu->vm, gfn)) {
+	if (shadow_write_protect_gfn(vcpu->vm, gfn)) {
 		shadow_stat_add(vcpu->vm, SHADOW_STAT_WRPROT, 1);
 		minikvm_flush_remote_tlbs(vcpu->vm);
 	}
@@ -165,6 +179,10 @@ void shadow_link_child(struct minikvm_vcpu *vcpu, u64 *sptep,
 
 	pte_list_add(vcpu, &child->parents, sptep, 0);
 	WRITE_ONCE(*sptep, make_link_spte(sptep_to_sp(sptep), child));
+	/* The new parent must lead a sync walk to what is unsync below. */
+	if (child->unsync ||
+	    !bitmap_empty(child->unsync_child_bitmap, SPTE_ENT_PER_PAGE))
+		shadow_mark_parents_unsync(vcpu->vm, sptep);
 }
 
 /* The host frame behind a leaf we drop: the guest may have written it. */
@@ -258,6 +276,10 @@ bool shadow_zap_page(struct minikvm_vm *vm, struct minikvm_mmu_page *sp,
 	list_del(&sp->link);
 	shadow->nr_pages--;
 	sp->invalid = true;
+	if (sp->unsync) {
+		sp->unsync = false;
+		shadow_stat_add(vm, SHADOW_STAT_UNSYNC_PAGES, -1);
+	}
 	shadow_stat_add(vm, SHADOW_STAT_PAGES, -1);
 	shadow_stat_add(vm, SHADOW_STAT_PAGES_ZAPPED, 1);
 

@@ -99,7 +99,8 @@ static void drop_current_root(struct minikvm_vcpu *vcpu,
 		stash_prev_root(vcpu, root, gfn_to_gpa(root->gfn), invalid);
 }
 
-static struct minikvm_mmu_page *get_long_mode_root(struct minikvm_vcpu *vcpu)
+static struct minikvm_mmu_page *get_long_mode_root(struct minikvm_vcpu *vcpu,
+						   struct list_head *invalid)
 {
 	struct paging_regs *r = &vcpu->mmu.shadow->regs;
 	union shadow_role role = shadow_base_role(r);
@@ -114,7 +115,7 @@ static struct minikvm_mmu_page *get_long_mode_root(struct minikvm_vcpu *vcpu)
 		shadow_stat_add(vcpu->vm, SHADOW_STAT_PREV_ROOT_HITS, 1);
 		return root;
 	}
-	root = shadow_get_page(vcpu, gfn, role, &created);
+	root = shadow_get_page(vcpu, gfn, role, &created, invalid);
 	if (root)
 		root->root_count++;
 	return root;
@@ -150,7 +151,7 @@ static int load_root(struct minikvm_vcpu *vcpu)
 	write_lock(&vm->mmu.lock);
 	drop_current_root(vcpu, &invalid);
 	if (sv->regs.mode == PAGING_64)
-		root = get_long_mode_root(vcpu);
+		root = get_long_mode_root(vcpu, &invalid);
 	else
 		root = get_pae_root(vcpu, &invalid);
 	vcpu->mmu.root = root;

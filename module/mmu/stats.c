@@ -68,6 +68,13 @@ static const struct mmu_stat_desc mmu_stat_descs[] = {
 	{ "minikvm_shadow_root_switches", STAT_SHADOW, SHADOW_STAT_ROOT_SWITCHES },
 	{ "minikvm_shadow_prev_root_hits", STAT_SHADOW, SHADOW_STAT_PREV_ROOT_HITS },
 	{ "minikvm_shadow_wrprot", STAT_SHADOW, SHADOW_STAT_WRPROT },
+	{ "mmu_unsync", STAT_SHADOW, SHADOW_STAT_UNSYNC_PAGES },
+	{ "minikvm_shadow_unsynced", STAT_SHADOW, SHADOW_STAT_UNSYNCED },
+	{ "minikvm_shadow_syncs", STAT_SHADOW, SHADOW_STAT_SYNCS },
+	{ "minikvm_shadow_sync_drops", STAT_SHADOW, SHADOW_STAT_SYNC_DROPS },
+	{ "minikvm_shadow_sync_walks", STAT_SHADOW, SHADOW_STAT_SYNC_WALKS },
+	{ "invlpg", STAT_SHADOW, SHADOW_STAT_INVLPG },
+	{ "minikvm_shadow_unsync_zaps", STAT_SHADOW, SHADOW_STAT_UNSYNC_ZAPS },
 };
 
 /* What a file reads: one counter of one VM. */

@@ -33,7 +33,8 @@ static struct hlist_head *gfn_bucket(struct minikvm_vm *vm, gfn_t gfn)
  * @vm: the VM.
  * @gfn: the guest frame.
  *
- * Return: true if leaf sptes mapping @gfn must stay read-only.
+ * Return: true if leaf sptes mapping @gfn must stay read-only: it has an
+ * indirect shadow page that is not unsync.
  */
 bool shadow_gfn_is_tracked(struct minikvm_vm *vm, gfn_t gfn)
 {
@@ -41,8 +42,9 @@ bool shadow_gfn_is_tracked(struct minikvm_vm *vm, gfn_t gfn)
 
 	lockdep_assert_held(&vm->mmu.lock);
 
+	/* An unsync frame is written freely (shadow_sync.c). */
 	hlist_for_each_entry(sp, gfn_bucket(vm, gfn), hash_link)
-		if (sp->gfn == gfn && !sp_role(sp).direct)
+		if (sp->gfn == gfn && !sp_role(sp).direct && !sp->unsync)
 			return true;
 	return false;
 }

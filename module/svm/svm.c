@@ -283,9 +283,10 @@ static void init_vmcb_control(struct vcpu_svm *svm)
 
 	/*
 	 * Shadow paging: the guest's CRs are emulated (cr.c) and its page
-	 * faults go to the shadow MMU first.  INVLPG runs natively: the
-	 * shadow tables never lag behind the guest's (no unsync pages), so
-	 * only the CPU's own TLB entry has to go, and INVLPG does that.
+	 * faults go to the shadow MMU first.  INVLPG is intercepted: the
+	 * shadow of a last-level table may lag behind the guest's (unsync
+	 * pages, mmu/shadow_sync.c) until the guest invalidates the address;
+	 * INVPCID too, handled as a full flush.
 	 */
 	if (is_shadow_paging(svm)) {
 		for (i = 0; i <= 4; i++) {
@@ -295,6 +296,8 @@ static void init_vmcb_control(struct vcpu_svm *svm)
 			svm_set_intercept(svm, INTERCEPT_CR0_WRITE + i);
 		}
 		svm_set_intercept(svm, INTERCEPT_EXCEPTION_OFFSET + PF_VECTOR);
+		svm_set_intercept(svm, INTERCEPT_INVLPG);
+		svm_set_intercept(svm, INTERCEPT_INVPCID);
 	}
 
 	c->iopm_base_pa = page_to_phys(svm_iopm_pages);

@@ -194,6 +194,18 @@ static int handle_pf(struct vcpu_svm *svm)
 					     c->exit_info_1);
 }
 
+/* Shadow paging: INVLPG, for the shadow MMU to resync the address. */
+static int handle_invlpg(struct vcpu_svm *svm)
+{
+	return minikvm_mmu_shadow_invlpg(&svm->vcpu, svm->next_rip);
+}
+
+/* Shadow paging: INVPCID, a full resync and flush. */
+static int handle_invpcid(struct vcpu_svm *svm)
+{
+	return minikvm_mmu_shadow_invpcid(&svm->vcpu, svm->next_rip);
+}
+
 /* Shadow paging: CR0/CR3/CR4 reads and writes (exit code = CR number). */
 static int handle_cr_access(struct vcpu_svm *svm)
 {
@@ -232,6 +244,8 @@ static const svm_exit_handler_t svm_exit_handlers[] = {
 	[SVM_EXIT_WRITE_CR3]			= handle_cr_access,
 	[SVM_EXIT_WRITE_CR4]			= handle_cr_access,
 	[SVM_EXIT_EXCP_BASE + PF_VECTOR]	= handle_pf,
+	[SVM_EXIT_INVLPG]			= handle_invlpg,
+	[SVM_EXIT_INVPCID]			= handle_invpcid,
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR7]	= handle_dr_access,
 	[SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7]	= handle_dr_access,
 	[SVM_EXIT_EXCP_BASE + DB_VECTOR]	= handle_db,

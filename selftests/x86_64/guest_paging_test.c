@@ -4,7 +4,9 @@
  * map/unmap/mprotect loops with INVLPG, the exact #PF error codes and CR2
  * for not-present, write, NX, CR0.WP, SMEP and SMAP faults, the Accessed
  * and Dirty bits (set by the "CPU", cleared by the guest's page aging), a
- * page table reused as data, and many address spaces switched by CR3.
+ * page table reused as data, many address spaces switched by CR3, and
+ * last-level tables rewritten in place, made visible by INVLPG or a CR3
+ * load (a shadow MMU may let such tables go out of sync until then).
  *
  * Under nested paging the CPU does all of this; under a shadow MMU (stock
  * KVM with npt=0, minikvm without NPT or with MINIKVM_MMU=shadow) every
@@ -470,6 +472,106 @@ static void guest_address_spaces(void)
 	GUEST_DONE();
 }
 
+/*
+ * A last-level table rewritten in place, as an OS remaps pages: present
+ * entries pointed at other frames, made read-only, unmapped, each change
+ * followed by INVLPG of just that address, which must make it visible.
+ * A shadow MMU may let such a table go out of sync (written without
+ * traps); INVLPG must then resync exactly the invalidated entry.
+ */
+#define NR_REMAP	16
+
+static void fill_data_pages(void)
+{
+	int k;
+
+	for (k = 0; k < NR_DATA; k++)
+		*(volatile uint64_t *)data(k) = 1000 + k;
+}
+
+static void guest_rewrite_leaf_table_invlpg(void)
+{
+	int n, i;
+
+	/* Read-only pages fault on supervisor writes too. */
+	write_cr0(read_cr0() | X86_CR0_WP);
+	map_test_tables(GUEST_PML4_GPA);
+	fill_data_pages();
+	for (i = 0; i < NR_REMAP; i++)
+		set_pte(i, data(i) | PTE_P | PTE_W);
+	for (n = 0; n < 100; n++) {
+		for (i = 0; i < NR_REMAP; i++) {
+			int page = (i + n) % NR_DATA, next = (i + n + 1) % NR_DATA;
+
+			GUEST_ASSERT_EQ(*va(i), 1000 + page);
+			/* Dirty (a writable spte, if any), then read-only. */
+			*va(i) = 1000 + page;
+			set_pte(i, data(page) | PTE_P);
+			GUEST_ASSERT_EQ(try_write(va(i), 0), PFEC_P | PFEC_W);
+			GUEST_ASSERT_EQ(pf_cr2, (uint64_t)va(i));
+			if (i == n % NR_REMAP) {
+				set_pte(i, 0);
+				GUEST_ASSERT_EQ(try_read(va(i)), 0);
+			}
+			set_pte(i, data(next) | PTE_P | PTE_W);
+			GUEST_ASSERT_EQ(*va(i), 1000 + next);
+		}
+	}
+	GUEST_DONE();
+}
+
+/* The same table rewritten many entries at a time, then one CR3 reload. */
+static void guest_rewrite_leaf_table_cr3(void)
+{
+	int n, i;
+
+	/* Read-only pages fault on supervisor writes too. */
+	write_cr0(read_cr0() | X86_CR0_WP);
+	map_test_tables(GUEST_PML4_GPA);
+	fill_data_pages();
+	for (n = 0; n < 100; n++) {
+		for (i = 0; i < NR_REMAP; i++)
+			*pte(PT_T, i) = data((i + n) % NR_DATA) | PTE_P |
+					(n % 3 ? PTE_W : 0);
+		write_cr3(read_cr3());
+		for (i = 0; i < NR_REMAP; i++) {
+			GUEST_ASSERT_EQ(*va(i), 1000 + (i + n) % NR_DATA);
+			GUEST_ASSERT_EQ(try_write(va(i), 1000 + (i + n) % NR_DATA),
+					n % 3 ? (uint64_t)-1 : PFEC_P | PFEC_W);
+		}
+	}
+	GUEST_DONE();
+}
+
+/*
+ * Tables of other address spaces rewritten while they are not current
+ * (as exec or munmap of another process do), then switched to by CR3:
+ * the switch must see the new mappings (a cached shadow root is synced).
+ */
+#define NR_AS_REWRITE	3
+
+static void guest_rewrite_other_address_space(void)
+{
+	uint64_t cr3 = read_cr3();
+	int round, k;
+
+	fill_data_pages();
+	for (k = 0; k < NR_AS_REWRITE; k++)
+		build_as(k, k);
+	for (round = 0; round < 40; round++) {
+		for (k = 0; k < NR_AS_REWRITE; k++) {
+			write_cr3(as_pml4(k));
+			GUEST_ASSERT_EQ(*va(0), 1000 + (k + round) % NR_DATA);
+		}
+		/* On the last one: remap all of them for the next round. */
+		for (k = 0; k < NR_AS_REWRITE; k++)
+			*pte(as_pml4(k) + 3 * PAGE_SIZE, 0) =
+				data((k + round + 1) % NR_DATA) | PTE_P | PTE_W;
+	}
+	write_cr3(cr3);
+	GUEST_DONE();
+}
+
 /* ------------------------------------------------------------------ */
 /* Host                                                                */
 
@@ -579,6 +681,54 @@ TEST_F(paging, page_table_written_by_sse_and_locked_insns_takes_effect)
 TEST_F(paging, address_spaces_switched_by_cr3_see_their_own_pages)
 {
 	run_guest(_metadata, self, guest_address_spaces);
+}
+
+/*
+ * minikvm's shadow MMU counts the unsync path; elsewhere (stock KVM, a
+ * TDP VM) the statistics do not exist and only the guest's checks count.
+ */
+static void check_unsync_stats(struct __test_metadata *_metadata,
+			       struct kvm_vm *vm, bool invlpg)
+{
+	long unsynced = vm_get_stat(vm, "minikvm_shadow_unsynced");
+	long syncs = vm_get_stat(vm, "minikvm_shadow_syncs");
+	long drops = vm_get_stat(vm, "minikvm_shadow_sync_drops");
+	long walks = vm_get_stat(vm, "minikvm_shadow_sync_walks");
+	long invlpgs = vm_get_stat(vm, "invlpg");
+
+	if (unsynced < 0) {
+		TH_LOG("no shadow unsync statistics: guest checks only");
+		return;
+	}
+	TH_LOG("unsynced %ld syncs %ld sync_drops %ld sync_walks %ld invlpg %ld mmu_unsync %ld mmu_pte_write %ld",
+	       unsynced, syncs, drops, walks, invlpgs,
+	       vm_get_stat(vm, "mmu_unsync"), vm_get_stat(vm, "mmu_pte_write"));
+	ASSERT_GT(unsynced, 0);
+	ASSERT_GT(drops, 0);
+	if (invlpg) {
+		ASSERT_GT(invlpgs, 0);
+	} else {
+		ASSERT_GT(syncs, 0);
+		ASSERT_GT(walks, 0);
+	}
+}
+
+TEST_F(paging, leaf_table_rewritten_is_seen_after_invlpg)
+{
+	run_guest(_metadata, self, guest_rewrite_leaf_table_invlpg);
+	check_unsync_stats(_metadata, self->vm, true);
+}
+
+TEST_F(paging, leaf_table_rewritten_is_seen_after_cr3_reload)
+{
+	run_guest(_metadata, self, guest_rewrite_leaf_table_cr3);
+	check_unsync_stats(_metadata, self->vm, false);
+}
+
+TEST_F(paging, other_address_space_rewritten_is_seen_after_cr3_switch)
+{
+	run_guest(_metadata, self, guest_rewrite_other_address_space);
+	check_unsync_stats(_metadata, self->vm, false);
 }
 
 TEST_HARNESS_MAIN
