@@ -661,21 +661,24 @@ TEST_F(paging, page_table_reused_as_data_and_again_as_table)
 
 TEST_F(paging, page_table_written_by_sse_and_locked_insns_takes_effect)
 {
-	long unprotects, pte_writes;
+	long unprotects, pte_writes, unsynced;
 
 	run_guest(_metadata, self, guest_pt_written_by_sse_and_locked_insns);
 	/*
-	 * minikvm's shadow MMU: the SSE stores were not emulated (the table
-	 * was unprotected), the locked writes were.  -1: no such statistic.
+	 * minikvm's shadow MMU: a write to a shadowed table was either
+	 * emulated (the locked ones), handed back and the table unprotected
+	 * (the SSE stores), or never trapped because the leaf table went
+	 * unsync first; the guest's checks above hold either way.  Which
+	 * path a run takes depends on whether the table may be unsync when
+	 * it is written.  -1: no such statistic.
 	 */
 	unprotects = vm_get_stat(self->vm, "minikvm_shadow_unprotects");
 	pte_writes = vm_get_stat(self->vm, "mmu_pte_write");
-	TH_LOG("unprotects %ld, emulated page-table writes %ld", unprotects,
-	       pte_writes);
-	if (variant->shadow && unprotects >= 0) {
-		EXPECT_LT(0, unprotects);
-		EXPECT_LT(0, pte_writes);
-	}
+	unsynced = vm_get_stat(self->vm, "minikvm_shadow_unsynced");
+	TH_LOG("unprotects %ld, emulated page-table writes %ld, unsynced %ld",
+	       unprotects, pte_writes, unsynced);
+	if (variant->shadow && unprotects >= 0)
+		EXPECT_LT(0, unprotects + pte_writes + unsynced);
 }
 
 TEST_F(paging, address_spaces_switched_by_cr3_see_their_own_pages)
