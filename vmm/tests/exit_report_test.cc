@@ -36,6 +36,15 @@ TEST(ExitReport, EmulationFailureWithoutBytesSaysSo) {
             "suberror 1 (emulation failure), instruction bytes not fetched, data 0x72 0");
 }
 
+TEST(ExitReport, EmulationFailureInAnotherLayoutPrintsEveryDataWord) {
+  kvm_run run = InternalError(KVM_INTERNAL_ERROR_EMULATION);
+  run.internal.data[0] = 0xffffffff8334e64b;  // a RIP, not flags
+  run.internal.data[1] = 0x340c000;
+  run.internal.ndata = 2;
+  EXPECT_EQ(DescribeInternalError(run),
+            "suberror 1 (emulation failure), data 0xffffffff8334e64b 0x340c000");
+}
+
 TEST(ExitReport, OtherSuberrorsPrintEveryDataWord) {
   kvm_run run = InternalError(KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON);
   run.internal.data[0] = 0x400;

@@ -57,9 +57,12 @@ std::string DescribeInternalError(const kvm_run& run) {
   std::string s =
       Format("suberror %u (%s)", run.internal.suberror, SuberrorName(run.internal.suberror));
   // An emulation failure carries flags in data[0] and, with the flag, the instruction's bytes
-  // in place of data[1] and data[2] (KVM's struct emulation_failure overlay).
+  // in place of data[1] and data[2] (KVM's struct emulation_failure overlay). A data[0] with
+  // other bits is not that layout (minikvm's shadow MMU puts RIP there): all words are printed.
+  constexpr uint64_t kKnownFlags = KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
   uint32_t first = 0;
-  if (run.internal.suberror == KVM_INTERNAL_ERROR_EMULATION && run.internal.ndata >= 1) {
+  if (run.internal.suberror == KVM_INTERNAL_ERROR_EMULATION && run.internal.ndata >= 1 &&
+      (run.emulation_failure.flags & ~kKnownFlags) == 0) {
     first = 1;
     const auto& ef = run.emulation_failure;
     if ((ef.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) &&
