@@ -467,20 +467,29 @@ static int faultin(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 	return mmu_faultin_page(vcpu, f);
 }
 
-/* Unshadow the table the guest writes, unless that would never end. */
-static int unprotect_and_retry(struct minikvm_vcpu *vcpu, gfn_t gfn)
+/*
+ * Has the instruction at RIP faulted on a table again and again although
+ * the table was unshadowed each time?  It is shadowed again at once when
+ * it is in use, e.g. the root of the running CR3.
+ */
+static bool unprotect_is_looping(struct minikvm_vcpu *vcpu)
 {
 	struct minikvm_shadow_vcpu *sv = vcpu->mmu.shadow;
-	struct minikvm_vm *vm = vcpu->vm;
-	LIST_HEAD(invalid);
 
-	if (sv->retry_rip == vcpu->rip && ++sv->retry_count > 4)
-		return minikvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-						   vcpu->rip, gfn_to_gpa(gfn));
 	if (sv->retry_rip != vcpu->rip) {
 		sv->retry_rip = vcpu->rip;
 		sv->retry_count = 0;
+		return false;
 	}
+	return ++sv->retry_count > 4;
+}
+
+/* Unshadow the table the guest writes, and let it write. */
+static int unprotect_and_retry(struct minikvm_vcpu *vcpu, gfn_t gfn)
+{
+	struct minikvm_vm *vm = vcpu->vm;
+	LIST_HEAD(invalid);
+
 	write_lock(&vm->mmu.lock);
 	shadow_unprotect_gfn(vm, gfn, &invalid);
 	write_unlock(&vm->mmu.lock);
@@ -499,19 +508,6 @@ static bool gfn_is_tracked(struct minikvm_vm *vm, gfn_t gfn)
 	return tracked;
 }
 
-/* A write to a shadowed guest table: emulate it, or unshadow the table. */
-static int pt_write(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
-{
-	gpa_t gpa = gfn_to_gpa(sf->walk.gfn) | (sf->gva & ~PAGE_MASK);
-	int r;
-
-	r = shadow_emulate_pt_write(vcpu, sf->gva, gpa);
-	if (r != -EOPNOTSUPP)
-		return r;
-	sf->unprotected = true;
-	return unprotect_and_retry(vcpu, sf->walk.gfn);
-}
-
 /*
  * The instruction is emulated after the fault left its SRCU section (the
  * emulator takes its own, and may sleep on guest memory between them).
@@ -521,6 +517,28 @@ static int emulate_later(struct shadow_fault *sf, gpa_t gpa)
 	sf->emulate = true;
 	sf->emulate_gpa = gpa;
 	return MINIKVM_EXIT_RESUME;
+}
+
+/*
+ * A write to a shadowed guest table: emulate the simple stores here, else
+ * unshadow the table.  When unshadowing does not help (Linux clears the
+ * live early_top_pgt with REP STOSQ), the instruction emulator runs the
+ * instruction: its RAM writes update the sptes through
+ * minikvm_mmu_emulated_ram_write(), and what it cannot emulate ends in
+ * KVM_EXIT_INTERNAL_ERROR with the bytes.
+ */
+static int pt_write(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
+{
+	gpa_t gpa = gfn_to_gpa(sf->walk.gfn) | (sf->gva & ~PAGE_MASK);
+	int r;
+
+	r = shadow_emulate_pt_write(vcpu, sf->gva, gpa);
+	if (r != -EOPNOTSUPP)
+		return r;
+	if (unprotect_is_looping(vcpu))
+		return emulate_later(sf, gpa);
+	sf->unprotected = true;
+	return unprotect_and_retry(vcpu, sf->walk.gfn);
 }
 
 static int __shadow_page_fault(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
