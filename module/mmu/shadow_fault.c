@@ -481,23 +481,28 @@ static int faultin(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 }
 
 /*
- * Unshadow the table the guest writes, unless that would never end: the
- * same write at the same RIP failing again before the guest got anywhere
- * else (no fault at another RIP, no page-table write emulated) means the
- * retry re-shadowed the table on its way, e.g. because the write's own
- * translation goes through it.  The vCPU exits with an emulation error
- * then.  A loop that rewrites a table at one RIP does get elsewhere (its
- * use of the new mapping faults at another RIP) and is retried each time.
+ * Would unshadowing the table the guest writes never end?  The same write
+ * at the same RIP failing again before the guest got anywhere else (no
+ * fault at another RIP, no page-table write emulated) means the retry
+ * re-shadowed the table on its way, e.g. because it is in use (Linux
+ * clears the live early_top_pgt with REP STOSQ) or the write's own
+ * translation goes through it.  A loop that rewrites a table at one RIP
+ * does get elsewhere (its use of the new mapping faults at another RIP).
  */
+static bool unprotect_is_looping(struct minikvm_vcpu *vcpu, gva_t gva)
+{
+	struct minikvm_shadow_vcpu *sv = vcpu->mmu.shadow;
+
+	return sv->retry_armed && sv->retry_rip == vcpu->rip && sv->retry_gva == gva;
+}
+
+/* Unshadow the table the guest writes, and let it write. */
 static int unprotect_and_retry(struct minikvm_vcpu *vcpu, gva_t gva, gfn_t gfn)
 {
 	struct minikvm_shadow_vcpu *sv = vcpu->mmu.shadow;
 	struct minikvm_vm *vm = vcpu->vm;
 	LIST_HEAD(invalid);
 
-	if (sv->retry_armed && sv->retry_rip == vcpu->rip && sv->retry_gva == gva)
-		return minikvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-						   vcpu->rip, gfn_to_gpa(gfn));
 	sv->retry_rip = vcpu->rip;
 	sv->retry_gva = gva;
 	sv->retry_armed = true;
@@ -526,19 +531,28 @@ static bool write_needs_emulation(struct minikvm_vm *vm, gfn_t gfn)
 }
 
 /*
- * A write to a shadowed guest table: emulate it, or, if the emulator
- * cannot, unshadow the table; the guest then writes it itself (its next
- * fault maps the frame writable).  Runs outside the fault's SRCU section,
- * as the emulator does (it takes its own).
+ * A write to a shadowed guest table: emulate it, or, if the page-table
+ * write mode cannot, unshadow the table; the guest then writes it itself
+ * (its next fault maps the frame writable).  When unshadowing does not
+ * help, the full instruction emulator runs the instruction (REP string
+ * stores included): its RAM writes drop the sptes they change through
+ * minikvm_mmu_emulated_ram_write(), and what it cannot emulate ends in
+ * KVM_EXIT_INTERNAL_ERROR with the bytes.  Runs outside the fault's SRCU
+ * section, as the emulator does (it takes its own).
  */
 static int pt_write(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 {
+	gpa_t gpa = gfn_to_gpa(sf->walk.gfn) | (sf->gva & ~PAGE_MASK);
 	int idx, r;
 
 	r = shadow_emulate_pt_write(vcpu);
 	if (r != -EOPNOTSUPP) {
 		vcpu->mmu.shadow->retry_armed = false;
 		return r;
+	}
+	if (unprotect_is_looping(vcpu, sf->gva)) {
+		vcpu->mmu.shadow->retry_armed = false;
+		return minikvm_emulate_mmio_fault(vcpu, gpa, sf->pfec);
 	}
 	idx = srcu_read_lock(&vcpu->vm->srcu);
 	r = unprotect_and_retry(vcpu, sf->gva, sf->walk.gfn);

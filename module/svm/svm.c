@@ -714,6 +714,18 @@ static void svm_complete_exit(struct vcpu_svm *svm)
 	vcpu->cr8 = vmcb->control.int_ctl & V_TPR_MASK;
 	vcpu->dr6 = vmcb->save.dr6;
 	vcpu->dr7 = vmcb->save.dr7;
+	/*
+	 * Nested paging does not intercept CR0: a guest that sets CR0.PG
+	 * with EFER.LME (an AP leaving its real-mode trampoline) enters long
+	 * mode without an exit, and the CPU sets EFER.LMA in the VMCB (clears
+	 * it when paging goes off).  Take it from there, or KVM_GET_SREGS,
+	 * RDMSR and the emulator would see a 64-bit guest in legacy mode.
+	 * Shadow paging intercepts CR0 (cr.c keeps LMA) and the VMCB holds
+	 * the shadow's EFER, not the guest's.
+	 */
+	if (!is_shadow_paging(svm))
+		vcpu->efer = (vcpu->efer & ~EFER_LMA) |
+			     (vmcb->save.efer & EFER_LMA);
 	if (svm->dr_passthrough) {
 		svm->dr_passthrough = false;
 		svm_set_dr_intercepts(svm);

@@ -254,6 +254,61 @@ TEST(protected_mode_32bit_guest_runs)
 	kvm_vm_free(vm);
 }
 
+/*
+ * 32-bit protected mode with EFER.LME and CR4.PAE: the guest turns paging on
+ * itself and is in long mode (compatibility mode), as an AP leaving its
+ * real-mode trampoline is.  CPUID there must still be stepped over (without
+ * NRIPS the hypervisor decodes it with the guest's 4-level tables), and
+ * RDMSR(EFER) reports LMA.  Tables at 64 KiB map the first 2 MiB 1:1.
+ */
+#define LM_PML4_GPA	0x10000
+#define LM_EFER_PORT	0x42
+extern const char lm_on_start[], lm_on_end[];
+asm(".pushsection .text\n"
+    ".code32\n"
+    "lm_on_start:\n"
+    "	mov %cr0, %eax\n"
+    "	or $0x80000000, %eax\n"
+    "	mov %eax, %cr0\n"
+    "	xor %eax, %eax\n"
+    "	cpuid\n"
+    "	mov $0xc0000080, %ecx\n"
+    "	rdmsr\n"
+    "	out %eax, $" XSTR(LM_EFER_PORT) "\n"
+    "	hlt\n"
+    "lm_on_end:\n"
+    ".code64\n"
+    ".popsection\n");
+
+TEST(guest_entering_long_mode_itself_sets_efer_lma)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_raw_code(lm_on_start, lm_on_end,
+					       4 * SZ_1M, &vcpu);
+	uint64_t *pml4 = addr_gpa2hva(vm, LM_PML4_GPA);
+	struct kvm_sregs sregs;
+
+	pml4[0] = (LM_PML4_GPA + 0x1000) | 0x3;		/* P W */
+	pml4[512] = (LM_PML4_GPA + 0x2000) | 0x3;	/* the PDPT */
+	pml4[1024] = 0x83;				/* P W PS: 2 MiB at 0 */
+	vcpu_declare_long_mode_cpuid(vm->sys_fd, vcpu->fd);
+	vcpu_setup_flat32(vcpu, CODE_GPA, 0x8000);
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.cr3 = LM_PML4_GPA;
+	sregs.cr4 = X86_CR4_PAE;
+	sregs.efer = EFER_LME;
+	vcpu_sregs_set(vcpu, &sregs);
+	vcpu_run(vcpu);
+	EXPECT_EQ(EFER_LME | EFER_LMA,
+		  vcpu_expect_io(vcpu, KVM_EXIT_IO_OUT, LM_EFER_PORT, 4) &
+		  (EFER_LME | EFER_LMA));
+	vcpu_sregs_get(vcpu, &sregs);
+	EXPECT_EQ(EFER_LME | EFER_LMA, sregs.efer & (EFER_LME | EFER_LMA));
+	vcpu_run(vcpu);
+	EXPECT_EQ(KVM_EXIT_HLT, vcpu->run->exit_reason);
+	kvm_vm_free(vm);
+}
+
 /* 64-bit mode with ucalls. */
 
 static void guest_sync_sequence(void)

@@ -36,7 +36,39 @@ TEST(Options, AllOptionsParse) {
   EXPECT_EQ(o->irqchip, Options::IrqchipMode::kUser);
   EXPECT_EQ(o->marker, "M");
   EXPECT_EQ(o->timeout_s, 9u);
-  EXPECT_EQ(o->mmu, "shadow");
+  EXPECT_EQ(o->mmu, Options::MmuMode::kShadow);
+}
+
+TEST(Options, MmuDefaultsToTheDevicesChoice) {
+  auto o = ParseArgs({"--kernel", "k"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->mmu, Options::MmuMode::kDefault);
+}
+
+TEST(Options, MmuTakesTdpOrShadowInBothSpellings) {
+  auto tdp = ParseArgs({"--kernel", "k", "--mmu", "tdp"});
+  ASSERT_TRUE(tdp.ok());
+  EXPECT_EQ(tdp->mmu, Options::MmuMode::kTdp);
+  auto shadow = ParseArgs({"--mmu=shadow", "--kernel", "k"});
+  ASSERT_TRUE(shadow.ok());
+  EXPECT_EQ(shadow->mmu, Options::MmuMode::kShadow);
+}
+
+TEST(Options, MmuLastOneWins) {
+  auto o = ParseArgs({"--kernel", "k", "--mmu", "shadow", "--mmu", "tdp"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->mmu, Options::MmuMode::kTdp);
+}
+
+TEST(Options, MmuRejectsOtherValuesWithTheChoices) {
+  for (const char* bad : {"ept", "npt", "", "Shadow", "shadow "}) {
+    auto o = ParseArgs({"--kernel", "k", "--mmu", bad});
+    ASSERT_FALSE(o.ok()) << bad;
+    EXPECT_EQ(o.error().code(), EINVAL);
+    EXPECT_NE(std::string(o.error().what()).find("tdp or shadow"), std::string::npos)
+        << o.error().what();
+  }
+  EXPECT_FALSE(ParseArgs({"--kernel", "k", "--mmu"}).ok());
 }
 
 TEST(Options, KernelIsRequired) {

@@ -61,8 +61,8 @@ Result<std::vector<kvm_cpuid_entry2>> KvmDevice::SupportedCpuid() const {
   return Error(E2BIG, "KVM_GET_SUPPORTED_CPUID");
 }
 
-Result<UniqueFd> KvmDevice::CreateVm() const {
-  int fd = ioctl(fd_.get(), KVM_CREATE_VM, 0);
+Result<UniqueFd> KvmDevice::CreateVm(unsigned long type) const {
+  int fd = ioctl(fd_.get(), KVM_CREATE_VM, type);
   if (fd < 0) {
     return Error::FromErrno("KVM_CREATE_VM");
   }

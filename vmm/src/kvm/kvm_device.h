@@ -29,8 +29,8 @@ class KvmDevice final {
   Result<size_t> VcpuMmapSize() const;
   // KVM_GET_SUPPORTED_CPUID (needs KVM_CAP_EXT_CPUID).
   Result<std::vector<kvm_cpuid_entry2>> SupportedCpuid() const;
-  // KVM_CREATE_VM, type 0.
-  Result<UniqueFd> CreateVm() const;
+  // KVM_CREATE_VM of @type (0: the default machine type).
+  Result<UniqueFd> CreateVm(unsigned long type = 0) const;
 
   const std::string& path() const { return path_; }
 

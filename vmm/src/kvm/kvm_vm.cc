@@ -6,8 +6,8 @@
 
 namespace vmm {
 
-Result<KvmVm> KvmVm::Create(const KvmDevice& device) {
-  auto fd = device.CreateVm();
+Result<KvmVm> KvmVm::Create(const KvmDevice& device, unsigned long type) {
+  auto fd = device.CreateVm(type);
   if (!fd.ok()) {
     return fd.error();
   }

@@ -14,7 +14,8 @@ namespace vmm {
 
 class KvmVm final {
  public:
-  static Result<KvmVm> Create(const KvmDevice& device);
+  // KVM_CREATE_VM of @type (0, or e.g. minikvm's MINIKVM_X86_SHADOW_MMU_VM).
+  static Result<KvmVm> Create(const KvmDevice& device, unsigned long type = 0);
 
   KvmVm(KvmVm&&) = default;
   KvmVm& operator=(KvmVm&&) = default;

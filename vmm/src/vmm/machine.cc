@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "src/vmm/machine.h"
 
+#include <linux/minikvm.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -57,17 +58,36 @@ Status Machine::OpenDevice() {
   if (device_->CheckExtension(KVM_CAP_IMMEDIATE_EXIT) <= 0) {
     return Unsupported(options_.device + " has no KVM_CAP_IMMEDIATE_EXIT (needed to kick vCPUs)");
   }
-  if (!options_.mmu.empty()) {
-    // minikvm chooses its MMU when the module loads; a per-VM choice needs a capability that
-    // no device offers yet (stock KVM: kvm_amd's npt= module parameter).
-    return Unsupported("--mmu " + options_.mmu + ": " + options_.device +
-                       " offers no per-VM MMU choice (the MMU is chosen when the module loads)");
+  return CreateVm();
+}
+
+// The VM, with the MMU --mmu asks for. minikvm offers the choice per VM (MINIKVM_CAP_SHADOW_MMU:
+// KVM_CREATE_VM of type MINIKVM_X86_SHADOW_MMU_VM, and the VM fd's answer to the capability
+// says which MMU a VM got); stock KVM chooses for all VMs when kvm_amd loads (npt=).
+Status Machine::CreateVm() {
+  const bool choice = device_->CheckExtension(MINIKVM_CAP_SHADOW_MMU) > 0;
+  const bool shadow = options_.mmu == Options::MmuMode::kShadow;
+  if (options_.mmu != Options::MmuMode::kDefault && !choice) {
+    return Unsupported(std::string("--mmu ") + (shadow ? "shadow" : "tdp") + ": " +
+                       options_.device +
+                       " offers no per-VM MMU choice (MINIKVM_CAP_SHADOW_MMU); stock KVM's MMU "
+                       "is chosen when kvm_amd loads (npt=0: shadow paging)");
   }
-  auto vm = KvmVm::Create(*device_);
+  auto vm = KvmVm::Create(*device_, shadow ? MINIKVM_X86_SHADOW_MMU_VM : 0);
   if (!vm.ok()) {
     return vm.error();
   }
   vm_ = std::make_unique<KvmVm>(std::move(vm).value());
+  if (!choice) {
+    return Ok();
+  }
+  // A VM of type 0 runs on the shadow MMU anyway when the CPU has no nested paging.
+  const bool got_shadow = vm_->CheckExtension(MINIKVM_CAP_SHADOW_MMU) > 0;
+  if (options_.mmu == Options::MmuMode::kTdp && got_shadow) {
+    return Unsupported("--mmu tdp: " + options_.device +
+                       " runs this VM on its shadow MMU (the CPU has no nested paging)");
+  }
+  mmu_name_ = got_shadow ? "shadow MMU" : "TDP MMU";
   return Ok();
 }
 
@@ -230,9 +250,9 @@ Status Machine::LoadGuest() {
   }
   VMM_TRY(bsp.SetSregs(*sregs));
   VMM_TRY(bsp.SetRegs(LongModeEntry::Regs(loaded->entry, loaded->boot_params)));
-  LogInfo("%s: %lu MiB, %u vCPU%s, %s, %s at %#lx", options_.device.c_str(),
+  LogInfo("%s: %lu MiB, %u vCPU%s%s%s, %s, %s at %#lx", options_.device.c_str(),
           static_cast<unsigned long>(options_.memory_mib), options_.cpus,
-          options_.cpus == 1 ? "" : "s",
+          options_.cpus == 1 ? "" : "s", mmu_name_.empty() ? "" : ", ", mmu_name_.c_str(),
           !kernel_irqchip_ ? "userspace PIC+PIT (KVM_INTERRUPT)"
           : kernel_pit_    ? "in-kernel irqchip"
                            : "in-kernel irqchip, userspace PIT",

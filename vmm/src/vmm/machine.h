@@ -56,6 +56,7 @@ class Machine final : public MachineControl {
 
   Status Build();
   Status OpenDevice();
+  Status CreateVm();
   Status SetUpMemory();
   Status SetUpInterruptController();
   Status CreateVcpus();
@@ -77,6 +78,7 @@ class Machine final : public MachineControl {
   std::unique_ptr<KvmVm> vm_;
   IoBus pio_{"port I/O"};
   IoBus mmio_{"MMIO"};
+  std::string mmu_name_;  // "TDP MMU" or "shadow MMU" where the device says which
   bool kernel_irqchip_ = false;
   bool kernel_pit_ = false;
   std::vector<std::unique_ptr<KvmVcpu>> vcpus_;

@@ -39,7 +39,10 @@ Options:
   --cpus N             vCPUs, one thread each (default 1; more than 1 needs the in-kernel
                        irqchip)
   --device PATH        /dev/minikvm (default) or /dev/kvm
-  --mmu tdp|shadow     the VM's MMU, when the device offers a per-VM choice
+  --mmu tdp|shadow     the VM's MMU: nested paging (TDP) or shadow page tables; needs a
+                       device with a per-VM choice (minikvm: MINIKVM_CAP_SHADOW_MMU), else
+                       exit status 70 (default: the device's own choice, TDP where the CPU
+                       has nested paging)
   --irqchip auto|kernel|user
                        interrupt controller: in-kernel (KVM_CREATE_IRQCHIP + PIT) or the
                        userspace 8259 PIC pair + 8254 PIT with KVM_INTERRUPT; auto = kernel
@@ -97,10 +100,7 @@ Status Options::Set(const std::string& name, const std::string& value) {
   } else if (name == "--device") {
     device = value;
   } else if (name == "--mmu") {
-    if (value != "tdp" && value != "shadow") {
-      return Error(EINVAL, "--mmu wants tdp or shadow");
-    }
-    mmu = value;
+    return SetMmu(value);
   } else if (name == "--irqchip") {
     return SetIrqchip(value);
   } else if (name == "--marker") {
@@ -125,6 +125,17 @@ Status Options::SetIrqchip(const std::string& value) {
     irqchip = IrqchipMode::kUser;
   } else {
     return Error(EINVAL, "--irqchip wants auto, kernel or user");
+  }
+  return Ok();
+}
+
+Status Options::SetMmu(const std::string& value) {
+  if (value == "tdp") {
+    mmu = MmuMode::kTdp;
+  } else if (value == "shadow") {
+    mmu = MmuMode::kShadow;
+  } else {
+    return Error(EINVAL, "--mmu wants tdp or shadow");
   }
   return Ok();
 }

@@ -12,6 +12,9 @@ namespace vmm {
 
 struct Options {
   enum class IrqchipMode { kAuto, kKernel, kUser };
+  // --mmu: kDefault leaves the choice to the device (minikvm and KVM: the TDP MMU when the CPU
+  // has nested paging); kTdp and kShadow need a device with a per-VM choice.
+  enum class MmuMode { kDefault, kTdp, kShadow };
 
   std::string kernel;
   std::string initrd;
@@ -20,7 +23,7 @@ struct Options {
   uint64_t memory_mib = 256;
   unsigned cpus = 1;
   std::string device = "/dev/minikvm";
-  std::string mmu;  // --mmu tdp|shadow, empty: the device's default
+  MmuMode mmu = MmuMode::kDefault;
   IrqchipMode irqchip = IrqchipMode::kAuto;
   std::string marker;
   unsigned timeout_s = 0;
@@ -41,6 +44,7 @@ struct Options {
   // One option with its value ("--mem", "512").
   Status Set(const std::string& name, const std::string& value);
   Status SetIrqchip(const std::string& value);
+  Status SetMmu(const std::string& value);
 };
 
 }  // namespace vmm

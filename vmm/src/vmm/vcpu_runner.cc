@@ -6,6 +6,7 @@
 #include <span>
 
 #include "src/base/log.h"
+#include "src/kvm/exit_report.h"
 
 namespace vmm {
 namespace {
@@ -29,13 +30,13 @@ void VcpuRunner::Fail(StopReason reason, const char* fmt, ...) {
 void VcpuRunner::DumpState() {
   auto regs = vcpu_->GetRegs();
   auto sregs = vcpu_->GetSregs();
-  if (regs.ok()) {
-    LogError("  rip %016llx rsp %016llx rflags %08llx rax %016llx", regs->rip, regs->rsp,
-             regs->rflags, regs->rax);
+  if (!regs.ok() || !sregs.ok()) {
+    LogError("  (cannot read the registers: %s)",
+             (regs.ok() ? sregs.error() : regs.error()).Describe().c_str());
+    return;
   }
-  if (sregs.ok()) {
-    LogError("  cr0 %08llx cr3 %016llx cr4 %08llx efer %llx cs %04x", sregs->cr0, sregs->cr3,
-             sregs->cr4, sregs->efer, sregs->cs.selector);
+  for (const std::string& line : DescribeRegisters(*regs, *sregs)) {
+    LogError("  %s", line.c_str());
   }
 }
 
@@ -147,18 +148,11 @@ bool VcpuRunner::HandleExit() {
            static_cast<unsigned long long>(run->fail_entry.hardware_entry_failure_reason));
       DumpState();
       return false;
-    case KVM_EXIT_INTERNAL_ERROR: {
-      char data[160] = "";
-      size_t off = 0;
-      for (uint32_t i = 0; i < run->internal.ndata && i < 4 && off < sizeof(data); i++) {
-        off += static_cast<size_t>(
-            snprintf(data + off, sizeof(data) - off, " %#llx", run->internal.data[i]));
-      }
-      Fail(StopReason::kHypervisorError, "KVM_EXIT_INTERNAL_ERROR, suberror %u, data%s",
-           run->internal.suberror, data);
+    case KVM_EXIT_INTERNAL_ERROR:
+      Fail(StopReason::kHypervisorError, "KVM_EXIT_INTERNAL_ERROR, %s",
+           DescribeInternalError(*run).c_str());
       DumpState();
       return false;
-    }
     default:
       Fail(StopReason::kHypervisorError, "unexpected exit reason %u", run->exit_reason);
       DumpState();
