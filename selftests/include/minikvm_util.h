@@ -115,6 +115,13 @@ unsigned long kvm_vm_type(int sys_fd);
  */
 bool vm_uses_shadow_paging(struct kvm_vm *vm);
 
+/*
+ * The shadow variants of a test: make the library's next VMs minikvm
+ * shadow-paging ones (MINIKVM_MMU=shadow; the caller unsets it in its
+ * teardown).  Return: false if the device has no per-VM shadow MMU.
+ */
+bool select_shadow_mmu(void);
+
 /* A VM with no memory and no vCPUs. */
 struct kvm_vm *vm_create_barebones(void);
 void kvm_vm_free(struct kvm_vm *vm);

@@ -114,6 +114,18 @@ unsigned long kvm_vm_type(int sys_fd)
 	return MINIKVM_X86_SHADOW_MMU_VM;
 }
 
+bool select_shadow_mmu(void)
+{
+	int fd = open_device_or_exit_skip();
+	int has = ioctl(fd, KVM_CHECK_EXTENSION, MINIKVM_CAP_SHADOW_MMU);
+
+	close(fd);
+	if (has <= 0)
+		return false;
+	setenv("MINIKVM_MMU", "shadow", 1);
+	return true;
+}
+
 /* Does /proc/cpuinfo list @flag for the first CPU? */
 static bool cpu_has_flag(const char *flag)
 {

@@ -192,15 +192,8 @@ FIXTURE_SETUP(paging32)
 {
 	self->e = NULL;
 	self->pae = variant->pae;
-	if (variant->shadow) {
-		int fd = open_device_or_exit_skip();
-		int has = ioctl(fd, KVM_CHECK_EXTENSION, MINIKVM_CAP_SHADOW_MMU);
-
-		close(fd);
-		if (has <= 0)
-			SKIP(return, "no per-VM shadow MMU on this device");
-		setenv("MINIKVM_MMU", "shadow", 1);
-	}
+	if (variant->shadow && !select_shadow_mmu())
+		SKIP(return, "no per-VM shadow MMU on this device");
 	self->e = emu_vm_create(variant->pae ? EMU_PAE32 : EMU_PAGED32);
 	emu_set_sregs(self->e, false);
 	emu_install_idt32(self->e);

@@ -595,15 +595,8 @@ FIXTURE_VARIANT_ADD(paging, shadow_mmu) {
 FIXTURE_SETUP(paging)
 {
 	self->vm = NULL;
-	if (variant->shadow) {
-		int fd = open_device_or_exit_skip();
-		int has = ioctl(fd, KVM_CHECK_EXTENSION, MINIKVM_CAP_SHADOW_MMU);
-
-		close(fd);
-		if (has <= 0)
-			SKIP(return, "no per-VM shadow MMU on this device");
-		setenv("MINIKVM_MMU", "shadow", 1);
-	}
+	if (variant->shadow && !select_shadow_mmu())
+		SKIP(return, "no per-VM shadow MMU on this device");
 }
 
 FIXTURE_TEARDOWN(paging)
