@@ -16,6 +16,8 @@
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
+#include "../mmu/mmu.h"
+#include "../mmu/paging.h"
 #include "emul.h"
 
 static const struct kvm_segment *seg_state(const struct emul_ctxt *c, u8 seg)
@@ -143,6 +145,33 @@ static bool use_fault_gpa(const struct emul_ctxt *c, u64 linear)
 	return offset_in_page(linear) == offset_in_page(em->fault_gpa);
 }
 
+/*
+ * Linear to guest physical with the guest's page tables (CR0.PG set): the
+ * MMU's walker (mmu/paging.c), which raises the guest's #PF.
+ */
+static int walk(struct emul_ctxt *c, u64 linear, unsigned int access,
+		gpa_t *gpa)
+{
+	struct paging_access a = {
+		.cpl = c->cpu.cpl,
+		.ac = c->rflags & X86_EFLAGS_AC,
+	};
+	u32 error_code;
+
+	if (access & EMUL_ACC_WRITE)
+		a.pfec |= PF_WRITE;
+	if (access & EMUL_ACC_FETCH)
+		a.pfec |= PF_FETCH;
+	if (c->cpu.cpl == 3)
+		a.pfec |= PF_USER;
+	if (!minikvm_mmu_gva_to_gpa(c->vcpu, &c->cpu.sregs, linear, &a, gpa,
+				    &error_code))
+		return EMUL_OK;
+	emul_raise(c, X86_TRAP_PF, true, error_code);
+	c->exc.cr2 = linear;
+	return EMUL_EXCEPTION;
+}
+
 static int translate(struct emul_ctxt *c, u64 linear, unsigned int access,
 		     gpa_t *gpa)
 {
@@ -154,7 +183,7 @@ static int translate(struct emul_ctxt *c, u64 linear, unsigned int access,
 		*gpa = linear;
 		return EMUL_OK;
 	}
-	return emul_walk(c, linear, access, gpa);
+	return walk(c, linear, access, gpa);
 }
 
 static u64 next_linear(const struct emul_ctxt *c, u64 linear)
@@ -334,7 +363,7 @@ int emul_fetch(struct emul_ctxt *c, u64 eip, u8 *buf, unsigned int want,
 		return r;
 	len = min(len, want);
 	if (c->cpu.sregs.cr0 & X86_CR0_PG)
-		r = emul_walk(c, linear, EMUL_ACC_FETCH, &gpa);
+		r = walk(c, linear, EMUL_ACC_FETCH, &gpa);
 	else
 		gpa = linear;
 	if (r)

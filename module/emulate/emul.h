@@ -251,10 +251,6 @@ void emul_cache_read(struct minikvm_emulator *em, const struct emul_access *a);
 int emul_fetch(struct emul_ctxt *c, u64 eip, u8 *buf, unsigned int want,
 	       unsigned int *got);
 
-/* paging.c */
-int emul_walk(struct emul_ctxt *c, u64 linear, unsigned int access,
-	      gpa_t *gpa);
-
 /* memory.c: guest RAM through the memslots */
 hva_t emul_gpa_to_hva(struct minikvm_vm *vm, gpa_t gpa, bool write);
 void emul_mark_gpa_dirty(struct minikvm_vm *vm, gpa_t gpa);
