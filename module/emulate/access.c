@@ -47,7 +47,8 @@ static int seg_fault(struct emul_ctxt *c, u8 seg)
 	return EMUL_EXCEPTION;
 }
 
-static bool is_canonical(u64 la)
+/* Is @la canonical with 48-bit linear addresses (no 5-level paging)? */
+bool emul_is_canonical(u64 la)
 {
 	return (u64)((s64)(la << 16) >> 16) == la;
 }
@@ -60,7 +61,7 @@ static int linearize64(struct emul_ctxt *c, u8 seg, u64 ea, unsigned int len,
 
 	if (seg == MINIKVM_SEG_FS || seg == MINIKVM_SEG_GS)
 		la += seg_state(c, seg)->base;
-	if (!is_canonical(la) || (len && !is_canonical(la + len - 1)))
+	if (!emul_is_canonical(la) || (len && !emul_is_canonical(la + len - 1)))
 		return seg_fault(c, seg);
 	*linear = la;
 	*max = U32_MAX;
@@ -102,6 +103,24 @@ static int linearize32(struct emul_ctxt *c, u8 seg, u64 ea, unsigned int len,
 	if (len > *max)
 		return seg_fault(c, seg);
 	return EMUL_OK;
+}
+
+/**
+ * emul_linear_unchecked - the linear address of @seg:@ea, with none of
+ *	the segment's checks (INVLPG, which never faults on its operand).
+ * @c: the pass.
+ * @seg: enum minikvm_seg.
+ * @ea: the effective address, already truncated to the address size.
+ *
+ * Return: the linear address (32 bits outside 64-bit mode).
+ */
+u64 emul_linear_unchecked(const struct emul_ctxt *c, u8 seg, u64 ea)
+{
+	if (c->cpu.mode != EMUL_MODE_PROT64)
+		return (u32)(seg_state(c, seg)->base + ea);
+	if (seg == MINIKVM_SEG_FS || seg == MINIKVM_SEG_GS)
+		ea += seg_state(c, seg)->base;
+	return ea;
 }
 
 /**

@@ -193,6 +193,8 @@ int minikvm_mmu_gva_to_gpa(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s,
 void minikvm_mmu_sync_roots(struct minikvm_vcpu *vcpu);
 int minikvm_mmu_shadow_invlpg(struct minikvm_vcpu *vcpu, u64 next_rip);
 int minikvm_mmu_shadow_invpcid(struct minikvm_vcpu *vcpu, u64 next_rip);
+void minikvm_mmu_invlpg(struct minikvm_vcpu *vcpu, gva_t gva);
+void minikvm_mmu_invpcid(struct minikvm_vcpu *vcpu);
 extern bool minikvm_tdp_available;
 
 /* notifier.c */

@@ -291,10 +291,6 @@ void minikvm_shadow_shrinker_exit(void);
 /* shadow_emulate.c */
 int shadow_emulate_pt_write(struct minikvm_vcpu *vcpu);
 
-/* shadow_invlpg.c */
-int shadow_decode_invlpg(struct minikvm_vcpu *vcpu, gva_t *gva, u64 *next_rip);
-int shadow_decode_invpcid(struct minikvm_vcpu *vcpu, u64 *type, u64 *next_rip);
-
 /* shadow_sync.c */
 bool shadow_can_unsync(struct minikvm_vm *vm, gfn_t gfn);
 bool shadow_try_unsync(struct minikvm_vm *vm, gfn_t gfn);
