@@ -16,6 +16,8 @@
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
+#include "../mmu/mmu.h"
+#include "../mmu/paging.h"
 #include "emul.h"
 
 static const struct kvm_segment *seg_state(const struct emul_ctxt *c, u8 seg)
@@ -45,7 +47,8 @@ static int seg_fault(struct emul_ctxt *c, u8 seg)
 	return EMUL_EXCEPTION;
 }
 
-static bool is_canonical(u64 la)
+/* Is @la canonical with 48-bit linear addresses (no 5-level paging)? */
+bool emul_is_canonical(u64 la)
 {
 	return (u64)((s64)(la << 16) >> 16) == la;
 }
@@ -58,7 +61,7 @@ static int linearize64(struct emul_ctxt *c, u8 seg, u64 ea, unsigned int len,
 
 	if (seg == MINIKVM_SEG_FS || seg == MINIKVM_SEG_GS)
 		la += seg_state(c, seg)->base;
-	if (!is_canonical(la) || (len && !is_canonical(la + len - 1)))
+	if (!emul_is_canonical(la) || (len && !emul_is_canonical(la + len - 1)))
 		return seg_fault(c, seg);
 	*linear = la;
 	*max = U32_MAX;
@@ -103,6 +106,24 @@ static int linearize32(struct emul_ctxt *c, u8 seg, u64 ea, unsigned int len,
 }
 
 /**
+ * emul_linear_unchecked - the linear address of @seg:@ea, with none of
+ *	the segment's checks (INVLPG, which never faults on its operand).
+ * @c: the pass.
+ * @seg: enum minikvm_seg.
+ * @ea: the effective address, already truncated to the address size.
+ *
+ * Return: the linear address (32 bits outside 64-bit mode).
+ */
+u64 emul_linear_unchecked(const struct emul_ctxt *c, u8 seg, u64 ea)
+{
+	if (c->cpu.mode != EMUL_MODE_PROT64)
+		return (u32)(seg_state(c, seg)->base + ea);
+	if (seg == MINIKVM_SEG_FS || seg == MINIKVM_SEG_GS)
+		ea += seg_state(c, seg)->base;
+	return ea;
+}
+
+/**
  * emul_linearize - segment @seg's offset @ea to a linear address.
  * @c: the pass.
  * @seg: enum minikvm_seg.
@@ -143,6 +164,33 @@ static bool use_fault_gpa(const struct emul_ctxt *c, u64 linear)
 	return offset_in_page(linear) == offset_in_page(em->fault_gpa);
 }
 
+/*
+ * Linear to guest physical with the guest's page tables (CR0.PG set): the
+ * MMU's walker (mmu/paging.c), which raises the guest's #PF.
+ */
+static int walk(struct emul_ctxt *c, u64 linear, unsigned int access,
+		gpa_t *gpa)
+{
+	struct paging_access a = {
+		.cpl = c->cpu.cpl,
+		.ac = c->rflags & X86_EFLAGS_AC,
+	};
+	u32 error_code;
+
+	if (access & EMUL_ACC_WRITE)
+		a.pfec |= PF_WRITE;
+	if (access & EMUL_ACC_FETCH)
+		a.pfec |= PF_FETCH;
+	if (c->cpu.cpl == 3)
+		a.pfec |= PF_USER;
+	if (!minikvm_mmu_gva_to_gpa(c->vcpu, &c->cpu.sregs, linear, &a, gpa,
+				    &error_code))
+		return EMUL_OK;
+	emul_raise(c, X86_TRAP_PF, true, error_code);
+	c->exc.cr2 = linear;
+	return EMUL_EXCEPTION;
+}
+
 static int translate(struct emul_ctxt *c, u64 linear, unsigned int access,
 		     gpa_t *gpa)
 {
@@ -154,7 +202,7 @@ static int translate(struct emul_ctxt *c, u64 linear, unsigned int access,
 		*gpa = linear;
 		return EMUL_OK;
 	}
-	return emul_walk(c, linear, access, gpa);
+	return walk(c, linear, access, gpa);
 }
 
 static u64 next_linear(const struct emul_ctxt *c, u64 linear)
@@ -334,7 +382,7 @@ int emul_fetch(struct emul_ctxt *c, u64 eip, u8 *buf, unsigned int want,
 		return r;
 	len = min(len, want);
 	if (c->cpu.sregs.cr0 & X86_CR0_PG)
-		r = emul_walk(c, linear, EMUL_ACC_FETCH, &gpa);
+		r = walk(c, linear, EMUL_ACC_FETCH, &gpa);
 	else
 		gpa = linear;
 	if (r)

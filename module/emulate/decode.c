@@ -146,7 +146,10 @@ static int decode_opcode(struct decoder *d, u8 b,
 	if (b == 0x38 || b == 0x3a) {
 		insn->map = b == 0x38 ? 2 : 3;
 		*entry = b == 0x38 ? &minikvm_0f38_entry : &minikvm_0f3a_entry;
-		return next_byte(d, &insn->opcode);
+		r = next_byte(d, &insn->opcode);
+		if (!r && insn->map == 2 && insn->opcode == 0x82)
+			*entry = &minikvm_0f38_invpcid_entry;
+		return r;
 	}
 	insn->map = 1;
 	insn->opcode = b;

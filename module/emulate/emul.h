@@ -189,9 +189,14 @@ enum emul_io_state {
  * page table; an instruction that cannot be emulated fails back to the
  * caller (which unprotects the table and lets the guest retry) instead of
  * getting #UD or an internal-error exit.
+ * EMUL_F_TLB: for the shadow MMU, the intercept of INVLPG or INVPCID; only
+ * those (OPF_TLB) are emulated, and anything else fails back to the
+ * caller as with EMUL_F_PT_WRITE.
  */
 #define EMUL_F_STRING_IO	BIT(0)
 #define EMUL_F_PT_WRITE		BIT(1)
+#define EMUL_F_TLB		BIT(2)
+#define EMUL_F_HAND_BACK	(EMUL_F_PT_WRITE | EMUL_F_TLB)
 
 /**
  * struct minikvm_emulator - a vCPU's emulator, kept across KVM_RUN calls
@@ -241,6 +246,8 @@ void emul_raise(struct emul_ctxt *c, u8 vector, bool has_error_code,
 		u32 error_code);
 
 /* access.c */
+bool emul_is_canonical(u64 la);
+u64 emul_linear_unchecked(const struct emul_ctxt *c, u8 seg, u64 ea);
 int emul_linearize(struct emul_ctxt *c, u8 seg, u64 ea, unsigned int len,
 		   unsigned int access, u64 *linear);
 int emul_read(struct emul_ctxt *c, u8 seg, u64 ea, void *val,
@@ -250,10 +257,6 @@ int emul_queue_write(struct emul_ctxt *c, u8 seg, u64 ea, const void *val,
 void emul_cache_read(struct minikvm_emulator *em, const struct emul_access *a);
 int emul_fetch(struct emul_ctxt *c, u64 eip, u8 *buf, unsigned int want,
 	       unsigned int *got);
-
-/* paging.c */
-int emul_walk(struct emul_ctxt *c, u64 linear, unsigned int access,
-	      gpa_t *gpa);
 
 /* memory.c: guest RAM through the memslots */
 hva_t emul_gpa_to_hva(struct minikvm_vm *vm, gpa_t gpa, bool write);

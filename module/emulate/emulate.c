@@ -200,7 +200,7 @@ static int emulation_failure(struct minikvm_vcpu *vcpu,
 {
 	int r = MINIKVM_EXIT_RESUME;
 
-	if (em->flags & EMUL_F_PT_WRITE) {
+	if (em->flags & EMUL_F_HAND_BACK) {
 		emulator_reset(em);
 		return -EOPNOTSUPP;
 	}
@@ -458,7 +458,7 @@ static int arm_completion(struct minikvm_vcpu *vcpu, int r)
 
 	if (r != MINIKVM_EXIT_USERSPACE || em->io_state == EMUL_IO_NONE)
 		return r;
-	em->flags &= ~EMUL_F_PT_WRITE;
+	em->flags &= ~EMUL_F_HAND_BACK;
 	if (em->io_state == EMUL_IO_PIO_IN) {
 		vcpu->complete_userspace_exit = complete_string_in;
 	} else {
@@ -470,15 +470,18 @@ static int arm_completion(struct minikvm_vcpu *vcpu, int r)
 
 /*
  * INS/OUTS only from their I/O intercept (the CPU made the permission
- * checks).  A REP string instruction that writes a page table (clearing
- * or copying it) is left to the guest, once the table is unprotected:
- * emulated, it would drop sptes at every element.
+ * checks); INVLPG/INVPCID only from theirs, and nothing else from those.
+ * A REP string instruction that writes a page table (clearing or copying
+ * it) is left to the guest, once the table is unprotected: emulated, it
+ * would drop sptes at every element.
  */
 static bool is_emulated_for(const struct minikvm_insn *insn, unsigned int flags)
 {
 	if (!insn_is_emulated(insn))
 		return false;
 	if ((insn->op.flags & OPF_PORT) && !(flags & EMUL_F_STRING_IO))
+		return false;
+	if (!(insn->op.flags & OPF_TLB) != !(flags & EMUL_F_TLB))
 		return false;
 	return !((flags & EMUL_F_PT_WRITE) && (insn->op.flags & OPF_STRING) &&
 		 insn->rep);
@@ -612,6 +615,34 @@ int minikvm_emulate_pt_write(struct minikvm_vcpu *vcpu)
  * the whole access is there the instruction runs on.  Multi-chunk accesses
  * exit again for the next chunk.  Return: as minikvm_emulate_mmio_fault().
  */
+/**
+ * minikvm_emulate_tlb_insn - emulate the INVLPG or INVPCID at RIP whose
+ * intercept exited (the shadow MMU's).
+ * @vcpu: the vCPU, in KVM_RUN (may sleep), on its own thread.
+ *
+ * The instruction is fetched through the guest's tables and decoded by
+ * the emulator's tables (0f 01 /7, 66 0f 38 82); its checks raise the
+ * guest's #GP/#UD/#PF, and then it calls the MMU: minikvm_mmu_invlpg()
+ * with the linear address, minikvm_mmu_invpcid().  RIP, the interrupt
+ * shadow and a single-step trap are as for any emulated instruction.
+ *
+ * Return: as minikvm_emulate_mmio_fault() (an INVPCID descriptor in MMIO
+ * goes out as KVM_EXIT_MMIO); -EOPNOTSUPP when the bytes at RIP are not
+ * one of them or cannot be fetched or decoded: nothing changed and
+ * nothing is injected, the caller decides.
+ */
+int minikvm_emulate_tlb_insn(struct minikvm_vcpu *vcpu)
+{
+	struct minikvm_emulator *em = vcpu->emul;
+
+	lockdep_assert_held(&vcpu->mutex);
+
+	if (MINIKVM_BUG_ON(!em || em->io_state != EMUL_IO_NONE, vcpu->vm))
+		return -EIO;
+	return arm_completion(vcpu, emulate_at_rip(vcpu, 0, MINIKVM_PFERR_NO_GPA,
+						   EMUL_F_TLB));
+}
+
 static int complete_mmio(struct minikvm_vcpu *vcpu)
 {
 	struct minikvm_emulator *em = vcpu->emul;

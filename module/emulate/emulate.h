@@ -14,6 +14,10 @@
  *   write-protected guest page table: an instruction the emulator cannot
  *   do is handed back (-EOPNOTSUPP), not failed, so that the MMU can
  *   unprotect the table and let the guest retry.
+ * - The shadow MMU calls minikvm_emulate_tlb_insn() for an intercepted
+ *   INVLPG or INVPCID: the emulator decodes it, makes its checks and calls
+ *   back minikvm_mmu_invlpg() or minikvm_mmu_invpcid(); anything else at
+ *   RIP is handed back (-EOPNOTSUPP).
  * - A backend without NRIPS calls minikvm_emulate_skip_instruction() to
  *   step over an intercepted instruction: its length is decoded.
  * - The hypercall code calls minikvm_emulate_patch_insn() to replace the
@@ -57,6 +61,7 @@ int minikvm_emulate_skip_instruction(struct minikvm_vcpu *vcpu,
 				     unsigned int min_len);
 int minikvm_emulate_string_io(struct minikvm_vcpu *vcpu);
 int minikvm_emulate_pt_write(struct minikvm_vcpu *vcpu);
+int minikvm_emulate_tlb_insn(struct minikvm_vcpu *vcpu);
 int minikvm_emulate_patch_insn(struct minikvm_vcpu *vcpu, const u8 *old,
 			       const u8 *new, unsigned int len);
 

@@ -18,6 +18,7 @@
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 
+#include "../mmu/mmu.h"
 #include "alu.h"
 #include "emul.h"
 
@@ -406,6 +407,79 @@ static int em_outs(struct emul_ctxt *c)
 	return EMUL_OK;
 }
 
+static int raise_gp(struct emul_ctxt *c)
+{
+	emul_raise(c, X86_TRAP_GP, true, 0);
+	return EMUL_EXCEPTION;
+}
+
+/*
+ * INVLPG m (0f 01 /7): the shadow MMU drops what it has of the address.
+ * The operand is an address, never accessed: no segment check, no fault.
+ * A register operand is another 0f 01 instruction, not emulated.
+ */
+static int em_invlpg(struct emul_ctxt *c)
+{
+	u64 la;
+
+	if (!c->insn.has_mem)
+		return EMUL_UNHANDLEABLE;
+	if (c->cpu.cpl)
+		return raise_gp(c);
+	la = emul_linear_unchecked(c, c->insn.ea.seg, effective_address(c));
+	minikvm_mmu_invlpg(c->vcpu, la);
+	return EMUL_OK;
+}
+
+#define INVPCID_INDIV_ADDR	0
+#define INVPCID_SINGLE_CTXT	1
+#define INVPCID_MAX_TYPE	3
+
+/*
+ * INVPCID r, m128 (66 0f 38 82): the type in the register (64 bits in
+ * 64-bit mode, else 32), the descriptor in memory: PCID in bits 11:0
+ * (63:12 reserved), a linear address in bits 127:64.  The checks of the
+ * SDM: #UD in virtual-8086 mode, #GP(0) at CPL > 0, for a type above 3,
+ * for reserved descriptor bits, for a PCID other than 0 with CR4.PCIDE
+ * clear (types 0 and 1), and for a non-canonical address (type 0); the
+ * type is checked before the descriptor is read, as KVM does.  Then the
+ * shadow MMU flushes (every type as a full flush: never less than asked).
+ * Without the 66 prefix, with f2/f3 or a register operand it is another
+ * (or no) instruction: not emulated.
+ */
+static int em_invpcid(struct emul_ctxt *c)
+{
+	const struct minikvm_insn *insn = &c->insn;
+	u64 desc[2] = {}, type;
+	int r;
+
+	if (!insn->opsize_prefix || insn->rep || !insn->has_mem)
+		return EMUL_UNHANDLEABLE;
+	if (c->cpu.mode == EMUL_MODE_VM86) {
+		emul_raise(c, X86_TRAP_UD, false, 0);
+		return EMUL_EXCEPTION;
+	}
+	if (c->cpu.cpl)
+		return raise_gp(c);
+	type = c->regs[insn_modrm_reg(insn)];
+	if (c->cpu.mode != EMUL_MODE_PROT64)
+		type = (u32)type;
+	if (type > INVPCID_MAX_TYPE)
+		return raise_gp(c);
+	r = emul_read(c, insn->ea.seg, effective_address(c), desc, sizeof(desc), 0);
+	if (r)
+		return r;
+	if (desc[0] & ~0xfffULL)
+		return raise_gp(c);
+	if (type <= INVPCID_SINGLE_CTXT && desc[0] &&
+	    !(c->cpu.sregs.cr4 & X86_CR4_PCIDE))
+		return raise_gp(c);
+	if (type == INVPCID_INDIV_ADDR && !emul_is_canonical(desc[1]))
+		return raise_gp(c);
+	minikvm_mmu_invpcid(c->vcpu);
+	return EMUL_OK;
+}
+
 /**
  * struct exec_desc - how to run one enum minikvm_exec.
  * @fn: computes the destination from the operands.
@@ -434,6 +508,8 @@ static const struct exec_desc exec_table[NR_EXECS] = {
 	[EMU_CMPS ... EMU_SCAS]	= { .fn = em_cmps },
 	[EMU_INS]		= { .fn = em_ins },
 	[EMU_OUTS]		= { .fn = em_outs },
+	[EMU_INVLPG]		= { .fn = em_invlpg, .raw = true },
+	[EMU_INVPCID]		= { .fn = em_invpcid, .raw = true },
 };
 
 /* ------------------------------------------------------------------ */

@@ -175,7 +175,9 @@ const struct minikvm_opcode minikvm_onebyte_table[MINIKVM_OPCODE_TABLE_SIZE] = {
 };
 
 const struct minikvm_opcode minikvm_twobyte_table[MINIKVM_OPCODE_TABLE_SIZE] = {
-	[0x00 ... 0x03] = LM(NONE),		/* groups 6, 7; LAR, LSL */
+	[0x00]		= LM(NONE),		/* group 6 */
+	[0x01]		= G(GRP7, 0),
+	[0x02 ... 0x03] = LM(NONE),		/* LAR, LSL */
 	[0x05 ... 0x09] = L(NONE, 0),		/* SYSCALL CLTS SYSRET INVD WBINVD */
 	[0x0b]		= L(NONE, 0),		/* UD2 */
 	[0x0d]		= LM(NONE),		/* PREFETCH */
@@ -278,6 +280,15 @@ const struct minikvm_opcode minikvm_group_table[NR_GROUPS][8] = {
 		[4] = E(BT, RM, IMM, B, NOWB), [5] = E(BTS, RM, IMM, B, LOCK),
 		[6] = E(BTR, RM, IMM, B, LOCK), [7] = E(BTC, RM, IMM, B, LOCK),
 	},
+	/*
+	 * SGDT SIDT LGDT LIDT SMSW - LMSW INVLPG; with mod 3 the other
+	 * instructions of 0f 01 (VMRUN, SWAPGS, ...), none with an immediate.
+	 * INVLPG is emulated (with a memory operand) for the shadow MMU.
+	 */
+	[GRP7] = {
+		[0 ... 6] = L(NONE, 0),
+		[7] = E(INVLPG, NONE, NONE, NONE, OPF_TLB),
+	},
 	[GRP9] = {
 		[1] = E(CMPXCHG8B, MEM, NONE, NONE, LOCK),
 		[3 ... 7] = L(NONE, 0),	/* XRSTORS XSAVEC XSAVES RDRAND RDSEED */
@@ -285,8 +296,11 @@ const struct minikvm_opcode minikvm_group_table[NR_GROUPS][8] = {
 };
 
 const struct minikvm_opcode minikvm_0f38_entry = LM(NONE);
+/* 66 0f 38 82: INVPCID Gy, Mdq (without 66 it is undefined: see exec.c). */
+const struct minikvm_opcode minikvm_0f38_invpcid_entry =
+	E(INVPCID, NONE, NONE, NONE, M | OPF_TLB);
 const struct minikvm_opcode minikvm_0f3a_entry = LM(B);
 
 /* Every enum fits the u8 fields of an entry, every flag the u16. */
 static_assert(NR_EXECS <= 256 && NR_OPNDS <= 256 && NR_IMMS <= 256);
-static_assert(NR_GROUPS <= 256 && (OPF_SRC_MASK | OPF_PORT) < BIT(16));
+static_assert(NR_GROUPS <= 256 && (OPF_SRC_MASK | OPF_PORT | OPF_TLB) < BIT(16));

@@ -56,6 +56,7 @@ enum minikvm_exec {
 	EMU_BT, EMU_BTS, EMU_BTR, EMU_BTC,
 	EMU_MOVS, EMU_STOS, EMU_LODS, EMU_CMPS, EMU_SCAS,
 	EMU_INS, EMU_OUTS,
+	EMU_INVLPG, EMU_INVPCID,
 	NR_EXECS,
 };
 
@@ -77,6 +78,7 @@ enum minikvm_exec {
 #define OPF_SRC_D	(3 << OPF_SRC_SHIFT)
 #define OPF_SRC_MASK	(3 << OPF_SRC_SHIFT)
 #define OPF_PORT	BIT(13)	/* port I/O: REX.W is ignored, 4 bytes at most */
+#define OPF_TLB		BIT(14)	/* INVLPG, INVPCID: from their intercept only */
 
 /**
  * struct minikvm_opcode - one entry of an opcode table.
@@ -111,6 +113,7 @@ enum minikvm_group {
 	GRP11_EB,	/* c6: MOV Eb, Ib; XABORT */
 	GRP11_EV,	/* c7: MOV Ev, Iz; XBEGIN */
 	GRP8,		/* 0f ba: BT/BTS/BTR/BTC Ev, Ib */
+	GRP7,		/* 0f 01: SGDT ... INVLPG (and, mod 3, many) */
 	GRP9,		/* 0f c7: CMPXCHG8B/16B, RDRAND, RDSEED */
 	NR_GROUPS,
 };
@@ -120,8 +123,12 @@ enum minikvm_group {
 extern const struct minikvm_opcode minikvm_onebyte_table[MINIKVM_OPCODE_TABLE_SIZE];
 extern const struct minikvm_opcode minikvm_twobyte_table[MINIKVM_OPCODE_TABLE_SIZE];
 extern const struct minikvm_opcode minikvm_group_table[NR_GROUPS][8];
-/* The 0f 38 and 0f 3a maps: every byte a ModRM, 0f 3a an ib too. */
+/*
+ * The 0f 38 and 0f 3a maps: every byte a ModRM, 0f 3a an ib too; 0f 38 82
+ * (INVPCID with the mandatory 66 prefix) has its own entry.
+ */
 extern const struct minikvm_opcode minikvm_0f38_entry;
+extern const struct minikvm_opcode minikvm_0f38_invpcid_entry;
 extern const struct minikvm_opcode minikvm_0f3a_entry;
 
 #endif /* MINIKVM_MODULE_EMULATE_OPCODES_H */

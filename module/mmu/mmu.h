@@ -22,8 +22,9 @@
  *
  * Without nested paging (or when the VM asks for it) the shadow MMU runs
  * the VM instead (shadow.h, Documentation/mmu.rst): paging.[ch] (the guest
- * walker), shadow_page.c, shadow_root.c, rmap.c, write_track.c,
- * shadow_fault.c, shadow_emulate.c, shadow_sync.c.
+ * walker; guest_walk.c runs it for this MMU and the emulator),
+ * shadow_page.c, shadow_root.c, rmap.c, write_track.c, shadow_fault.c,
+ * shadow_emulate.c, shadow_sync.c.
  */
 #ifndef MINIKVM_MODULE_MMU_MMU_H
 #define MINIKVM_MODULE_MMU_MMU_H
@@ -182,9 +183,18 @@ int minikvm_mmu_shadow_page_fault(struct minikvm_vcpu *vcpu, gva_t gva,
 void minikvm_mmu_emulated_ram_write(struct minikvm_vcpu *vcpu, gpa_t gpa,
 				    unsigned int len);
 int minikvm_mmu_shadow_fetch(struct minikvm_vcpu *vcpu, u64 la, u8 *buf, int len);
+
+/* guest_walk.c: the guest page walker for the instruction emulator. */
+struct kvm_sregs;
+struct paging_access;
+int minikvm_mmu_gva_to_gpa(struct minikvm_vcpu *vcpu, const struct kvm_sregs *s,
+			   gva_t gva, const struct paging_access *a, gpa_t *gpa,
+			   u32 *error_code);
 void minikvm_mmu_sync_roots(struct minikvm_vcpu *vcpu);
 int minikvm_mmu_shadow_invlpg(struct minikvm_vcpu *vcpu, u64 next_rip);
 int minikvm_mmu_shadow_invpcid(struct minikvm_vcpu *vcpu, u64 next_rip);
+void minikvm_mmu_invlpg(struct minikvm_vcpu *vcpu, gva_t gva);
+void minikvm_mmu_invpcid(struct minikvm_vcpu *vcpu);
 extern bool minikvm_tdp_available;
 
 /* notifier.c */

@@ -165,8 +165,14 @@ static u32 fetch_bit(const struct paging_regs *r, u32 pfec)
 	return 0;
 }
 
-/* The error code of a fault on @pfec, before the P and RSVD bits. */
-static u32 fault_error_code(const struct paging_regs *r, u32 pfec)
+/**
+ * paging_access_error_code - the #PF error code bits an access sets.
+ * @r: the guest's paging state (EFER.NXE, CR4.SMEP).
+ * @pfec: the access, PF_WRITE/PF_USER/PF_FETCH.
+ *
+ * Return: the error code of a fault on @pfec, before the P and RSVD bits.
+ */
+u32 paging_access_error_code(const struct paging_regs *r, u32 pfec)
 {
 	return (pfec & (PF_WRITE | PF_USER)) | fetch_bit(r, pfec);
 }
@@ -211,7 +217,7 @@ u32 paging_permission_fault(const struct paging_regs *r, unsigned int access,
 		denied = (write && !(access & ACC_WRITE) && (r->cr0 & X86_CR0_WP)) ||
 			 ((access & ACC_USER) && smep_smap_denied(r, a));
 
-	return denied ? PF_PRESENT | fault_error_code(r, a->pfec) : 0;
+	return denied ? PF_PRESENT | paging_access_error_code(r, a->pfec) : 0;
 }
 
 /* Index of @gva's entry in a table at @level. */
@@ -255,7 +261,7 @@ static u32 walk_start(const struct paging_regs *r, gva_t gva,
 		pdpte = r->pdptrs[(gva >> 30) & 3];
 		w->pte[3] = pdpte;
 		if (!(pdpte & GPTE_P))
-			return fault_error_code(r, a->pfec);
+			return paging_access_error_code(r, a->pfec);
 		*level = 2;
 		*table = pdpte & PT64_ADDR_MASK;
 		w->root_level = 3;
@@ -323,16 +329,16 @@ static int walk_once(const struct paging_regs *r,
 		w->pte_gpa[level] = gpa;
 		/* A table outside guest memory reads as not present. */
 		if (ops->read(ctx, gpa, size, &pte)) {
-			err = fault_error_code(r, a->pfec);
+			err = paging_access_error_code(r, a->pfec);
 			goto fault;
 		}
 		w->pte[level] = pte;
 		if (!(pte & GPTE_P)) {
-			err = fault_error_code(r, a->pfec);
+			err = paging_access_error_code(r, a->pfec);
 			goto fault;
 		}
 		if (pte & paging_rsvd_bits(r, level, pte)) {
-			err = PF_PRESENT | PF_RSVD | fault_error_code(r, a->pfec);
+			err = PF_PRESENT | PF_RSVD | paging_access_error_code(r, a->pfec);
 			goto fault;
 		}
 		access &= paging_gpte_access(r, pte);

@@ -134,6 +134,7 @@ struct paging_access {
 enum paging_mode paging_mode_of(u64 cr0, u64 cr4, u64 efer);
 u64 paging_rsvd_bits(const struct paging_regs *r, int level, u64 pte);
 bool paging_pdpte_valid(const struct paging_regs *r, u64 pdpte);
+u32 paging_access_error_code(const struct paging_regs *r, u32 pfec);
 u32 paging_permission_fault(const struct paging_regs *r, unsigned int access,
 			    const struct paging_access *a);
 unsigned int paging_gpte_access(const struct paging_regs *r, u64 pte);

@@ -23,7 +23,8 @@
  * Everything here runs under mmu_lock held for write: the shadow MMU does
  * not take the lockless paths of the TDP MMU (Documentation/mmu.rst).
  *
- * Files: paging.c (the guest walker), shadow_page.c (shadow pages, the
+ * Files: paging.c (the guest walker; guest_walk.c runs it on guest
+ * memory, for this MMU and the emulator), shadow_page.c (shadow pages, the
  * hash, roots, the budget), rmap.c (reverse map and parent pointers),
  * write_track.c (write protection, page-table writes, floods),
  * shadow_fault.c (the #PF path), shadow_emulate.c (page-table writes),
@@ -271,8 +272,14 @@ void shadow_vcpu_destroy(struct minikvm_vcpu *vcpu);
 void shadow_zap_all(struct minikvm_vm *vm);
 void shadow_mmu_destroy(struct minikvm_vm *vm);
 
+/* guest_walk.c */
+extern const struct paging_mem_ops mmu_guest_mem_ops;
+hva_t mmu_guest_gpa_to_hva(struct minikvm_vcpu *vcpu, gpa_t gpa,
+			   struct minikvm_memslot **slotp);
+void mmu_paging_regs(const struct minikvm_vcpu *vcpu, u64 cr0, u64 cr3,
+		     u64 cr4, u64 efer, struct paging_regs *r);
+
 /* shadow_fault.c */
-extern const struct paging_mem_ops shadow_guest_mem_ops;
 int shadow_page_fault(struct minikvm_vcpu *vcpu, gva_t gva, u32 error_code);
 
 /* shadow_shrink.c */
@@ -283,10 +290,6 @@ void minikvm_shadow_shrinker_exit(void);
 
 /* shadow_emulate.c */
 int shadow_emulate_pt_write(struct minikvm_vcpu *vcpu);
-
-/* shadow_invlpg.c */
-int shadow_decode_invlpg(struct minikvm_vcpu *vcpu, gva_t *gva, u64 *next_rip);
-int shadow_decode_invpcid(struct minikvm_vcpu *vcpu, u64 *type, u64 *next_rip);
 
 /* shadow_sync.c */
 bool shadow_can_unsync(struct minikvm_vm *vm, gfn_t gfn);

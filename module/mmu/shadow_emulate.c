@@ -40,7 +40,7 @@ static int __fetch(struct minikvm_vcpu *vcpu, u64 la, u8 *buf, int len)
 		struct guest_walk w;
 		hva_t hva;
 
-		if (paging_walk(&vcpu->mmu.shadow->regs, &shadow_guest_mem_ops, vcpu,
+		if (paging_walk(&vcpu->mmu.shadow->regs, &mmu_guest_mem_ops, vcpu,
 				la + done, &a, &w))
 			break;
 		slot = minikvm_gfn_to_memslot(vcpu->vm, w.gfn);

@@ -25,87 +25,6 @@
 #include "shadow.h"
 
 /* ------------------------------------------------------------------ */
-/* Guest memory for the walker                                         */
-
-/* The host address of @gpa, or 0.  Context: vm->srcu held. */
-static hva_t gpa_to_hva(struct minikvm_vcpu *vcpu, gpa_t gpa,
-			struct minikvm_memslot **slotp)
-{
-	struct minikvm_memslot *slot = minikvm_gfn_to_memslot(vcpu->vm,
-							      gpa_to_gfn(gpa));
-
-	if (!slot || (slot->flags & MINIKVM_MEMSLOT_INVALID))
-		return 0;
-	if (slotp)
-		*slotp = slot;
-	return minikvm_gfn_to_hva_memslot(slot, gpa_to_gfn(gpa)) +
-	       (gpa & ~PAGE_MASK);
-}
-
-static int guest_read(void *ctx, gpa_t gpa, int size, u64 *val)
-{
-	hva_t hva = gpa_to_hva(ctx, gpa, NULL);
-	u32 v32;
-
-	if (!hva)
-		return -ENOENT;
-	if (size == 4) {
-		if (get_user(v32, (u32 __user *)hva))
-			return -EFAULT;
-		*val = v32;
-		return 0;
-	}
-	return get_user(*val, (u64 __user *)hva) ? -EFAULT : 0;
-}
-
-/* cmpxchg on a guest entry through its host mapping; see guest_try_update(). */
-static int cmpxchg_user32(hva_t hva, u32 old, u32 new)
-{
-	u32 __user *p = (u32 __user *)hva;
-
-	if (!access_ok(p, sizeof(*p)))
-		return -EFAULT;
-	/* 0: replaced, 1: the entry held another value, -EFAULT. */
-	return __try_cmpxchg_user(p, &old, new, efault32);
-}
-
-static int cmpxchg_user64(hva_t hva, u64 old, u64 new)
-{
-	u64 __user *p = (u64 __user *)hva;
-
-	if (!access_ok(p, sizeof(*p)))
-		return -EFAULT;
-	/* 0: replaced, 1: the entry held another value, -EFAULT. */
-	return __try_cmpxchg_user(p, &old, new, efault64);
-}
-
-/*
- * Set Accessed/Dirty in a guest entry as the CPU would: atomically, in
- * the memory the guest sees (its host mapping), failing if the guest
- * changed the entry meanwhile.  Return: 0, 1 (changed), or -errno.
- */
-static int guest_try_update(void *ctx, gpa_t gpa, int size, u64 old, u64 new)
-{
-	struct minikvm_vcpu *vcpu = ctx;
-	struct minikvm_memslot *slot;
-	hva_t hva = gpa_to_hva(vcpu, gpa, &slot);
-	int r;
-
-	if (!hva)
-		return -ENOENT;
-	r = size == 4 ? cmpxchg_user32(hva, old, new) :
-			cmpxchg_user64(hva, old, new);
-	if (!r && (slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
-		minikvm_mark_page_dirty_in_slot(slot, gpa_to_gfn(gpa));
-	return r;
-}
-
-const struct paging_mem_ops shadow_guest_mem_ops = {
-	.read = guest_read,
-	.try_update = guest_try_update,
-};
-
-/* ------------------------------------------------------------------ */
 /* Building the shadow path                                            */
 
 /* The guest permissions of levels @top .. @level of @w, ANDed. */
@@ -166,7 +85,7 @@ static bool guest_walk_changed(struct minikvm_vcpu *vcpu,
 	if (r->mode == PAGING_NONE)
 		return false;
 	for (level = top; level >= w->level; level--) {
-		hva_t hva = gpa_to_hva(vcpu, w->pte_gpa[level], NULL);
+		hva_t hva = mmu_guest_gpa_to_hva(vcpu, w->pte_gpa[level], NULL);
 		u64 now = 0;
 
 		if (!hva || copy_from_user_nofault(&now, (void __user *)hva, size))
@@ -589,7 +508,7 @@ static int __shadow_page_fault(struct minikvm_vcpu *vcpu, struct shadow_fault *s
 		return emulate_later(sf, gpa);
 	}
 
-	r = paging_walk(&vcpu->mmu.shadow->regs, &shadow_guest_mem_ops, vcpu,
+	r = paging_walk(&vcpu->mmu.shadow->regs, &mmu_guest_mem_ops, vcpu,
 			sf->gva, &a, &sf->walk);
 	if (r < 0)
 		return r;

@@ -201,7 +201,7 @@ static int load_pdptrs(struct minikvm_vcpu *vcpu, struct paging_regs *r)
 	for (i = 0; i < 4; i++) {
 		u64 pdpte = 0;
 
-		if (shadow_guest_mem_ops.read(vcpu, base + i * 8, 8, &pdpte))
+		if (mmu_guest_mem_ops.read(vcpu, base + i * 8, 8, &pdpte))
 			return -EINVAL;
 		if (!paging_pdpte_valid(r, pdpte))
 			return -EINVAL;
@@ -237,17 +237,12 @@ int minikvm_mmu_shadow_set_paging(struct minikvm_vcpu *vcpu, u64 cr0, u64 cr3,
 				  u64 cr4, u64 efer)
 {
 	struct minikvm_shadow_vcpu *sv = vcpu->mmu.shadow;
-	struct paging_regs r = {
-		.mode = paging_mode_of(cr0, cr4, efer),
-		.cr0 = cr0, .cr3 = cr3, .cr4 = cr4, .efer = efer,
-		.maxphyaddr = vcpu->cpuid.maxphyaddr,
-		.gbpages = boot_cpu_has(X86_FEATURE_GBPAGES),
-		.amd = vcpu->cpuid.amd_compatible,
-	};
+	struct paging_regs r;
 	int idx, ret = 0;
 
 	if (!sv)
 		return 0;
+	mmu_paging_regs(vcpu, cr0, cr3, cr4, efer, &r);
 	if (r.mode == PAGING_PAE) {
 		idx = srcu_read_lock(&vcpu->vm->srcu);
 		ret = load_pdptrs(vcpu, &r);

@@ -44,6 +44,7 @@
 #include <linux/uaccess.h>
 
 #include "../events.h"
+#include "../emulate/emulate.h"
 #include "../x86.h"
 #include "shadow.h"
 
@@ -470,38 +471,71 @@ static void invlpg_gva(struct minikvm_vcpu *vcpu, gva_t gva)
 }
 
 /**
+ * minikvm_mmu_invlpg - the emulator ran an INVLPG.
+ * @vcpu: the vCPU, in KVM_RUN (may sleep), no mmu_lock.
+ * @gva: the linear address it invalidates.
+ *
+ * On a shadow VM the address's leaf spte is resynced if its page is
+ * unsync; the vCPU's TLB is flushed (all of it: the CPU's own INVLPG did
+ * not run).
+ */
+void minikvm_mmu_invlpg(struct minikvm_vcpu *vcpu, gva_t gva)
+{
+	if (vcpu->mmu.shadow)
+		invlpg_gva(vcpu, gva);
+	set_bit(MINIKVM_REQ_TLB_FLUSH, &vcpu->requests);
+}
+
+/**
+ * minikvm_mmu_invpcid - the emulator ran an INVPCID (its checks passed).
+ * @vcpu: the vCPU, in KVM_RUN.
+ *
+ * Whatever the type asks (one address, one PCID, everything), the whole
+ * root is synced and the vCPU's TLB flushed: more than asked, which the
+ * architecture allows.
+ */
+void minikvm_mmu_invpcid(struct minikvm_vcpu *vcpu)
+{
+	shadow_stat_add(vcpu->vm, SHADOW_STAT_INVLPG, 1);
+	set_bit(MINIKVM_REQ_TLB_FLUSH_GUEST, &vcpu->requests);
+}
+
+/*
+ * The emulator could not run the intercepted instruction (its bytes are
+ * not INVLPG/INVPCID any more, or could not be fetched): with the next RIP
+ * the CPU reported (NRIPS), sync everything, flush and step over it.
+ */
+static int tlb_insn_fallback(struct minikvm_vcpu *vcpu, u64 next_rip)
+{
+	if (!next_rip)
+		return minikvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+						   vcpu->rip, 0);
+	minikvm_mmu_sync_roots(vcpu);
+	vcpu->rip = next_rip;
+	minikvm_x86_call(set_interrupt_shadow)(vcpu, 0);
+	set_bit(MINIKVM_REQ_TLB_FLUSH_GUEST, &vcpu->requests);
+	return MINIKVM_EXIT_RESUME;
+}
+
+/**
  * minikvm_mmu_shadow_invlpg - the guest executed INVLPG (intercepted).
  * @vcpu: the vCPU, in KVM_RUN (may sleep).
  * @next_rip: the next RIP if the CPU reported it (NRIPS), else 0.
  *
- * The instruction is decoded for its address (QEMU's SVM has no decode
- * assists); that address's leaf spte is resynced if its page is unsync,
- * and the vCPU's TLB is flushed (all of it: the CPU's own INVLPG did not
- * run).  An address that cannot be decoded syncs the whole root.
+ * The instruction emulator decodes and runs it (QEMU's SVM has no decode
+ * assists to give the address): minikvm_emulate_tlb_insn(), which calls
+ * back minikvm_mmu_invlpg().
  *
- * Return: MINIKVM_EXIT_RESUME, or MINIKVM_EXIT_USERSPACE with an
- * emulation error when neither decoding nor @next_rip tell where the
- * instruction ends.
+ * Return: what an exit handler returns; an emulation error exit when the
+ * instruction is not emulated and @next_rip is unknown.
  */
 int minikvm_mmu_shadow_invlpg(struct minikvm_vcpu *vcpu, u64 next_rip)
 {
-	u64 decoded_next;
-	gva_t gva;
+	int r;
 
 	shadow_stat_add(vcpu->vm, SHADOW_STAT_INVLPG, 1);
-	if (!shadow_decode_invlpg(vcpu, &gva, &decoded_next)) {
-		invlpg_gva(vcpu, gva);
-		vcpu->rip = decoded_next;
-	} else if (next_rip) {
-		minikvm_mmu_sync_roots(vcpu);
-		vcpu->rip = next_rip;
-	} else {
-		return minikvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-						   vcpu->rip, 0);
-	}
-	minikvm_x86_call(set_interrupt_shadow)(vcpu, 0);
-	set_bit(MINIKVM_REQ_TLB_FLUSH, &vcpu->requests);
-	return MINIKVM_EXIT_RESUME;
+	r = minikvm_emulate_tlb_insn(vcpu);
+	return r == -EOPNOTSUPP ? tlb_insn_fallback(vcpu, next_rip) : r;
 }
 
 /**
@@ -509,30 +543,15 @@ int minikvm_mmu_shadow_invlpg(struct minikvm_vcpu *vcpu, u64 next_rip)
  * @vcpu: the vCPU, in KVM_RUN (may sleep).
  * @next_rip: the next RIP if the CPU reported it (NRIPS), else 0.
  *
- * Whatever the type asks (one address, one PCID, everything), the whole
- * root is synced and the vCPU's TLB flushed: more than asked, which the
- * architecture allows.  A type above 3 raises #GP.  The descriptor's
- * checks (#GP for a non-canonical address, reserved bits) are not made.
+ * Decoded, checked (type, descriptor, CPL: #GP) and run by the emulator,
+ * which calls back minikvm_mmu_invpcid().
  *
- * Return: MINIKVM_EXIT_RESUME, or MINIKVM_EXIT_USERSPACE with an
- * emulation error when the instruction's end is unknown.
+ * Return: as minikvm_mmu_shadow_invlpg().
  */
 int minikvm_mmu_shadow_invpcid(struct minikvm_vcpu *vcpu, u64 next_rip)
 {
-	u64 type = 0, decoded_next;
+	int r;
 
-	if (!shadow_decode_invpcid(vcpu, &type, &decoded_next))
-		next_rip = decoded_next;
-	else if (!next_rip)
-		return minikvm_exit_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-						   vcpu->rip, 0);
-	if (type > 3) {
-		minikvm_inject_gp(vcpu);
-		return MINIKVM_EXIT_RESUME;
-	}
-	shadow_stat_add(vcpu->vm, SHADOW_STAT_INVLPG, 1);
-	set_bit(MINIKVM_REQ_TLB_FLUSH_GUEST, &vcpu->requests);
-	vcpu->rip = next_rip;
-	minikvm_x86_call(set_interrupt_shadow)(vcpu, 0);
-	return MINIKVM_EXIT_RESUME;
+	r = minikvm_emulate_tlb_insn(vcpu);
+	return r == -EOPNOTSUPP ? tlb_insn_fallback(vcpu, next_rip) : r;
 }
