@@ -12,6 +12,7 @@
 #include <linux/bits.h>
 #include <linux/errno.h>
 #include <linux/minmax.h>
+#include <linux/sched.h>
 #include <linux/string.h>
 #include <asm/msr-index.h>
 #include <asm/page.h>
@@ -394,6 +395,15 @@ int paging_walk(const struct paging_regs *r, const struct paging_mem_ops *ops,
 			return 0;
 		}
 		ret = walk_once(r, ops, ctx, gva, a, w);
+		/*
+		 * An A/D update lost a race: another vCPU (or the VMM) of
+		 * this VM changed the entry.  Each loss is progress for that
+		 * writer, and the writers die with the process that owns this
+		 * thread, so the loop cannot outlive a kill; it may sleep,
+		 * since @ops->try_update faults guest memory in.
+		 */
+		if (ret == 2)
+			cond_resched();
 	} while (ret == 2);
 	return ret;
 }
