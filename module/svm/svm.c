@@ -156,6 +156,30 @@ static int svm_setup_npt_masks(void)
 	return minikvm_spte_set_masks(&npt);
 }
 
+/*
+ * QEMU's TCG (the CPU of minikvm's test lanes) delivers an interrupt
+ * injected through EVENTINJ inside VMRUN but leaves the vector behind as
+ * its pending exception number.  If its vCPU loop is told to stop (the
+ * round-robin scheduler of a multi-CPU machine does so every time slice)
+ * before the next #VMEXIT overwrites that number, the vector is delivered
+ * a second time, wherever the guest then is, whatever its RFLAGS.IF: a
+ * Linux guest deadlocks on its own irq_desc lock, or takes an interrupt
+ * between SYSCALL and SWAPGS.  Hardware has no such state.  On that host,
+ * each VMRUN that injects an interrupt also has a host interrupt pending:
+ * it exits right after the delivery, before any time slice can end.
+ */
+static bool svm_host_reinjects_intr;
+
+static bool host_is_qemu_tcg(void)
+{
+	u32 eax, sig[3];
+
+	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR))
+		return false;
+	cpuid(0x40000000, &eax, &sig[0], &sig[1], &sig[2]);
+	return !memcmp(sig, "TCGTCGTCGTCG", sizeof(sig));
+}
+
 static int svm_hardware_setup(void)
 {
 	u32 nr_asids = cpuid_ebx(0x8000000a);
@@ -164,6 +188,9 @@ static int svm_hardware_setup(void)
 	if (svm_setup_npt_masks())
 		return -EINVAL;
 	minikvm_tdp_available = boot_cpu_has(X86_FEATURE_NPT);
+	svm_host_reinjects_intr = host_is_qemu_tcg();
+	if (svm_host_reinjects_intr)
+		pr_info("QEMU TCG host: an exit follows each injected interrupt\n");
 
 	svm_iopm_pages = svm_alloc_bitmap(IOPM_SIZE);
 	svm_msrpm_pages = svm_alloc_bitmap(MSRPM_SIZE);
@@ -776,6 +803,12 @@ static void svm_vcpu_run(struct minikvm_vcpu *vcpu)
 	lockdep_assert_irqs_disabled();
 
 	svm_prepare_entry(svm, sd, smp_processor_id());
+	/* Held by GIF=0 until VMRUN; see svm_host_reinjects_intr. */
+	if (svm_host_reinjects_intr &&
+	    (svm->vmcb->control.event_inj &
+	     (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_MASK)) ==
+	    (SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_INTR))
+		smp_send_reschedule(smp_processor_id());
 	get_debugreg(host_dr7, 7);
 	if (guest_drs)
 		load_guest_drs(vcpu);
