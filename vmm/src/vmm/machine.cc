@@ -357,6 +357,20 @@ std::vector<std::thread> Machine::StartVcpus() {
   return threads;
 }
 
+// A guest that ran into --timeout is stuck somewhere: say where each vCPU was.
+void Machine::DumpStuckVcpus() {
+  {
+    MutexLock lock(stop_mu_);
+    if (stop_reason_ != StopReason::kTimeout) {
+      return;
+    }
+  }
+  for (size_t i = 0; i < runners_.size(); i++) {
+    LogError("vCPU %zu at the timeout:", i);
+    runners_[i]->DumpState();
+  }
+}
+
 int Machine::Report() {
   MutexLock lock(stop_mu_);
   if (!options_.marker.empty()) {
@@ -393,6 +407,7 @@ int Machine::Run(bool raw_terminal) {
     t.join();
   }
   console_->Flush();
+  DumpStuckVcpus();
   return Report();
 }
 

@@ -67,6 +67,7 @@ class Machine final : public MachineControl {
   Status StartSignals();
   Status StartHostInputs(bool raw_terminal);
   std::vector<std::thread> StartVcpus();
+  void DumpStuckVcpus() EXCLUDES(stop_mu_);
   // Logs how the guest ended; returns the exit status.
   int Report() EXCLUDES(stop_mu_);
 

@@ -39,6 +39,8 @@ class VcpuRunner final {
 
   // Runs the vCPU until the machine stops.
   void Run();
+  // Logs the registers; only while no thread runs the vCPU.
+  void DumpState();
 
  private:
   bool stopping() const { return env_.stopping->load(std::memory_order_acquire); }
@@ -49,7 +51,6 @@ class VcpuRunner final {
   void HandleMmio();
   bool HandleHalt();
   void Fail(StopReason reason, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
-  void DumpState();
 
   KvmVcpu* const vcpu_;
   VcpuWaker* const waker_;
