@@ -343,13 +343,13 @@ void minikvm_mmu_slot_log_dirty(struct minikvm_vm *vm,
 
 	/*
 	 * Shadow: 2 MiB leaves are zapped when logging starts (they fault
-	 * back as 4 KiB), and the 4 KiB ones when it stops (they fault back
-	 * as 2 MiB where possible).
+	 * back as 4 KiB), and the 4 KiB ones that could be 2 MiB when it
+	 * stops (they fault back as 2 MiB where the host allows).
 	 */
 	if (minikvm_mmu_is_shadow(&vm->mmu)) {
 		write_lock(&vm->mmu.lock);
-		if (!on)	/* refault, as 2 MiB leaves where possible */
-			flush = shadow_zap_gfn_range(vm, start, end);
+		if (!on)
+			flush = shadow_zap_collapsible_range(vm, slot, start, end);
 		else
 			flush = shadow_zap_huge_range(vm, start, end);
 		if (on && !initially_set)

@@ -303,6 +303,57 @@ bool shadow_zap_huge_range(struct minikvm_vm *vm, gfn_t start, gfn_t end)
 	return flush;
 }
 
+/**
+ * shadow_zap_collapsible_range - unmap the 4 KiB leaves of [@start, @end)
+ *	in @slot that could fault back as 2 MiB leaves.
+ * @vm: the VM.
+ * @slot: the memslot (dirty logging just stopped on it).
+ * @start: first gfn.
+ * @end: last gfn + 1.
+ *
+ * Only a direct page (a guest mapping of 2 MiB or more, or no paging)
+ * can get a 2 MiB leaf, and only where the memslot lines up: the 4 KiB
+ * leaves of indirect pages shadow guest 4 KiB mappings and would fault
+ * back as they are, so they stay.
+ *
+ * Return: true if the caller must flush TLBs.
+ */
+bool shadow_zap_collapsible_range(struct minikvm_vm *vm,
+				  const struct minikvm_memslot *slot,
+				  gfn_t start, gfn_t end)
+{
+	struct minikvm_shadow_mmu *shadow = to_shadow(vm);
+	struct minikvm_mmu_page *sp;
+	struct pte_list_desc *desc;
+	struct hlist_node *tmp;
+	bool flush = false;
+	unsigned long b;
+	int i;
+
+	lockdep_assert_held_write(&vm->mmu.lock);
+
+	for (b = 0; b < ARRAY_SIZE(shadow->rmap); b++) {
+		hlist_for_each_entry_safe(desc, tmp, &shadow->rmap[b], link) {
+			if ((desc->gfn & RMAP_HUGE_TAG) ||
+			    !key_overlaps(desc->gfn, start, end) ||
+			    !mmu_slot_huge_level_ok(slot, desc->gfn, PG_LEVEL_2M))
+				continue;
+			/*
+			 * A drop moves the last entry to i, already seen;
+			 * dropping the last one frees desc, and i is then 0.
+			 */
+			for (i = desc->n - 1; i >= 0; i--) {
+				sp = sptep_to_sp(desc->sptes[i]);
+				if (!sp_is_direct(sp) || sp->level != PG_LEVEL_4K)
+					continue;
+				shadow_drop_spte(vm, desc->sptes[i]);
+				flush = true;
+			}
+		}
+	}
+	return flush;
+}
+
 static bool age_one(struct minikvm_vm *vm, u64 *sptep, void *data)
 {
 	bool test_only = *(bool *)data;

@@ -243,6 +243,9 @@ bool shadow_wrprot_gfn_range(struct minikvm_vm *vm, gfn_t start, gfn_t end,
 bool shadow_age_gfn_range(struct minikvm_vm *vm, gfn_t start, gfn_t end,
 			  bool test_only);
 bool shadow_zap_huge_range(struct minikvm_vm *vm, gfn_t start, gfn_t end);
+bool shadow_zap_collapsible_range(struct minikvm_vm *vm,
+				  const struct minikvm_memslot *slot,
+				  gfn_t start, gfn_t end);
 
 /*
  * The reverse map keys a 2 MiB leaf by its first gfn with this tag: range
