@@ -32,6 +32,8 @@
  *    TLB), and only then compares the guest's entries with the sptes, so
  *    no guest write can slip in between; an spte that no longer matches
  *    its entry is dropped (the next access faults it in again).
+ *  - an unsync page found in the hash is synced before it is linked
+ *    below a new parent: while unlinked, no sync walk reached it.
  *
  * Context: everything here runs under mmu_lock held for write, inside the
  * VM's SRCU read side (guest tables are read through the memslots) with
