@@ -303,5 +303,8 @@ void shadow_zap_unsync_gfn(struct minikvm_vm *vm, gfn_t gfn,
 			   struct list_head *invalid);
 void shadow_sync_root(struct minikvm_vcpu *vcpu, struct minikvm_mmu_page *root,
 		      struct list_head *invalid);
+bool shadow_sync_before_link(struct minikvm_vcpu *vcpu,
+			     struct minikvm_mmu_page *sp,
+			     struct list_head *invalid);
 
 #endif /* MINIKVM_MODULE_MMU_SHADOW_H */

@@ -108,6 +108,8 @@ static struct minikvm_mmu_page *new_sp(struct minikvm_vcpu *vcpu, gfn_t gfn,
  * A new page of a frame that is unsync (shadow_sync.c) starts unsync too
  * if it is a last-level page; a higher-level one first zaps the unsync
  * pages, since a table shadowed above the last level must stay in sync.
+ * An existing unsync page is synced before it is returned: the caller
+ * links it below a new parent (shadow_sync_before_link()).
  *
  * Return: the page, or NULL if the VM is bugged (empty cache).
  */
@@ -124,6 +126,9 @@ struct minikvm_mmu_page *shadow_get_page(struct minikvm_vcpu *vcpu, gfn_t gfn,
 	hlist_for_each_entry(sp, &shadow->hash[hash_64(gfn, SHADOW_HASH_BITS)],
 			     hash_link) {
 		if (sp->gfn == gfn && sp->role == role.word) {
+			/* Its sptes may predate guest flushes it missed. */
+			if (!shadow_sync_before_link(vcpu, sp, invalid))
+				break;
 			/* Recently used: reclaim takes it last. */
 			list_move(&sp->link, &shadow->active);
 			return sp;

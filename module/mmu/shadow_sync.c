@@ -32,6 +32,8 @@
  *    TLB), and only then compares the guest's entries with the sptes, so
  *    no guest write can slip in between; an spte that no longer matches
  *    its entry is dropped (the next access faults it in again).
+ *  - an unsync page found in the hash is synced before it is linked
+ *    below a new parent: while unlinked, no sync walk reached it.
  *
  * Context: everything here runs under mmu_lock held for write, inside the
  * VM's SRCU read side (guest tables are read through the memslots) with
@@ -392,6 +394,36 @@ void shadow_sync_root(struct minikvm_vcpu *vcpu, struct minikvm_mmu_page *root,
 		return;
 	shadow_stat_add(vcpu->vm, SHADOW_STAT_SYNC_WALKS, 1);
 	sync_children(vcpu, root, invalid);
+}
+
+/**
+ * shadow_sync_before_link - sync the unsync page @sp before it gets a
+ *	new parent.
+ * @vcpu: the vCPU whose fault links @sp.
+ * @sp: an existing level-1 page found in the hash.
+ * @invalid: collects pages zapped because their guest table is gone.
+ *
+ * A sync walk only reaches pages linked below the root being synced.  A
+ * page unlinked while unsync (its guest PDE was rewritten, or the table
+ * above it zapped or reclaimed) misses every guest TLB flush from then
+ * on, while its guest table is freed and reused: its sptes may still map
+ * what the table held before those flushes, e.g. another process' pages.
+ * Linked again as it is, it would hand those translations to the guest,
+ * where no real TLB could still hold them.  So it is synced first (with
+ * every page of its frame, which stay in the same state).
+ *
+ * Return: true if @sp is still hashed, false if the sync zapped it.
+ */
+bool shadow_sync_before_link(struct minikvm_vcpu *vcpu,
+			     struct minikvm_mmu_page *sp,
+			     struct list_head *invalid)
+{
+	lockdep_assert_held_write(&vcpu->vm->mmu.lock);
+
+	if (!sp->unsync)
+		return true;
+	sync_gfn(vcpu, sp->gfn, invalid);
+	return !sp->invalid;
 }
 
 /**

@@ -544,6 +544,45 @@ static void guest_rewrite_leaf_table_cr3(void)
 }
 
 /*
+ * A leaf table unlinked (its PDE cleared, the TLB flushed), rewritten
+ * while no PDE points to it, then linked again without a flush (a
+ * not-present PDE made present needs none): the new entries must be
+ * seen, not what the table held before it was unlinked.  A guest OS does
+ * this when it frees a page table and reuses the frame as a new one.
+ * On minikvm's shadow MMU the table is unsync when it is rewritten.
+ */
+#define NR_RELINK	8
+
+static void guest_unsync_table_relinked(void)
+{
+	int round, i;
+
+	/* Read-only pages fault on supervisor writes too. */
+	write_cr0(read_cr0() | X86_CR0_WP);
+	map_test_tables(GUEST_PML4_GPA);
+	fill_data_pages();
+	for (round = 0; round < 20; round++) {
+		int old = (round % 7) * NR_RELINK, new = old + NR_RELINK;
+
+		for (i = 0; i < NR_RELINK; i++)
+			*pte(PT_T, i) = data(old + i) | PTE_P | PTE_W;
+		*pte(PD_T, 0) = PT_T | TABLE;
+		write_cr3(read_cr3());
+		for (i = 0; i < NR_RELINK; i++)
+			GUEST_ASSERT_EQ(*va(i), 1000 + old + i);
+
+		*pte(PD_T, 0) = 0;
+		write_cr3(read_cr3());
+		for (i = 0; i < NR_RELINK; i++)
+			*pte(PT_T, i) = data(new + i) | PTE_P | PTE_W;
+		*pte(PD_T, 0) = PT_T | TABLE;
+		for (i = 0; i < NR_RELINK; i++)
+			GUEST_ASSERT_EQ(*va(i), 1000 + new + i);
+	}
+	GUEST_DONE();
+}
+
+/*
  * Tables of other address spaces rewritten while they are not current
  * (as exec or munmap of another process do), then switched to by CR3:
  * the switch must see the new mappings (a cached shadow root is synced).
@@ -719,6 +758,11 @@ TEST_F(paging, leaf_table_rewritten_is_seen_after_cr3_reload)
 {
 	run_guest(_metadata, self, guest_rewrite_leaf_table_cr3);
 	check_unsync_stats(_metadata, self->vm, false);
+}
+
+TEST_F(paging, unsync_table_unlinked_rewritten_and_relinked_is_seen)
+{
+	run_guest(_metadata, self, guest_unsync_table_relinked);
 }
 
 TEST_F(paging, other_address_space_rewritten_is_seen_after_cr3_switch)
