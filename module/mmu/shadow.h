@@ -97,6 +97,7 @@ enum shadow_stat {
 	SHADOW_STAT_SYNC_WALKS,		/* sync walks from a root */
 	SHADOW_STAT_INVLPG,		/* INVLPGs intercepted */
 	SHADOW_STAT_UNSYNC_ZAPS,	/* unsync pages zapped (a new role) */
+	SHADOW_STAT_PREFETCHED,		/* leaves prefetched on faults */
 	NR_SHADOW_STATS,
 };
 
