@@ -60,7 +60,8 @@
  * the KVM-compatible TDP MMU, and KVM_CREATE_VM with the type
  * MINIKVM_X86_SHADOW_MMU_VM creates a VM that uses the shadow MMU anyway
  * (stock KVM can only switch for all VMs, with kvm_amd.npt=0).  Guests
- * cannot tell the difference, except in speed.
+ * cannot tell the difference, except in speed.  For programs that only
+ * know type 0, the module parameter tdp=N gives every VM the shadow MMU.
  *
  * KVM_CHECK_EXTENSION(MINIKVM_CAP_SHADOW_MMU) returns 1 on the system fd
  * when the type is accepted; on a VM fd, 1 if that VM runs on the shadow
