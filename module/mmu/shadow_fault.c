@@ -71,35 +71,68 @@ static void child_of(const struct paging_regs *r, const struct guest_walk *w,
 }
 
 /*
+ * The highest level of @w whose entry sits in guest memory (the PDPTEs of
+ * PAE paging are the registers loaded at the last CR3 write).
+ */
+static int walk_top_level(const struct paging_regs *r,
+			  const struct guest_walk *w)
+{
+	return r->mode == PAGING_PAE ? 2 : w->root_level;
+}
+
+/*
+ * Is the guest entry of @level that the walk @w used no longer what it
+ * read?  Levels without such an entry (no paging, the PDPTEs, below the
+ * guest's leaf) never change.  Under a spinning lock: no sleeping, so a
+ * read that would fault counts as a change.
+ */
+static bool guest_entry_changed(struct minikvm_vcpu *vcpu,
+				const struct paging_regs *r,
+				const struct guest_walk *w, int level)
+{
+	int size = r->mode == PAGING_32 ? 4 : 8;
+	u64 now = 0;
+	hva_t hva;
+
+	if (r->mode == PAGING_NONE || level > walk_top_level(r, w) ||
+	    level < w->level)
+		return false;
+	hva = mmu_guest_gpa_to_hva(vcpu, w->pte_gpa[level], NULL);
+	if (!hva || copy_from_user_nofault(&now, (void __user *)hva, size))
+		return true;
+	return now != w->pte[level];
+}
+
+/*
  * The guest entries the walk used must still be what they were, now that
- * every table on the way is write-protected.  Under a spinning lock: no
- * sleeping, so a read that would fault counts as a change.
+ * every table on the way is write-protected.
  */
 static bool guest_walk_changed(struct minikvm_vcpu *vcpu,
 			       const struct paging_regs *r,
 			       const struct guest_walk *w)
 {
-	int size = r->mode == PAGING_32 ? 4 : 8;
-	int top = r->mode == PAGING_PAE ? 2 : w->root_level;
 	int level;
 
-	if (r->mode == PAGING_NONE)
-		return false;
-	for (level = top; level >= w->level; level--) {
-		hva_t hva = mmu_guest_gpa_to_hva(vcpu, w->pte_gpa[level], NULL);
-		u64 now = 0;
-
-		if (!hva || copy_from_user_nofault(&now, (void __user *)hva, size))
+	for (level = walk_top_level(r, w); level >= w->level; level--)
+		if (guest_entry_changed(vcpu, r, w, level))
 			return true;
-		if (now != w->pte[level])
-			return true;
-	}
 	return false;
 }
 
 /*
  * Walk down from the root to @target_level (1, or 2 for a 2 MiB leaf),
- * linking shadow pages.  Return: the sptep of the leaf, or NULL.
+ * linking shadow pages.
+ *
+ * A link is made only from a guest entry read again after its table was
+ * write-protected (the table's shadow page exists, and upper-level tables
+ * are never unsync): from then on a guest write to the entry traps and
+ * drops the link.  Linking from the walk's older copy instead could leave
+ * a link to a table the guest has already replaced, which nothing would
+ * drop, and later faults would fill that table's shadow with the new
+ * table's entries.
+ *
+ * Return: the sptep of the leaf; ERR_PTR(-EAGAIN) when a guest entry
+ * changed since the walk (retry the fault), ERR_PTR(-ENOMEM).
  */
 static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
 			gva_t gva, int target_level, struct list_head *invalid)
@@ -128,7 +161,13 @@ static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
 		child_of(r, w, gva, level, &gfn, &role);
 		child = shadow_get_page(vcpu, gfn, role, &created, invalid);
 		if (!child)
-			return NULL;
+			return ERR_PTR(-ENOMEM);
+		if (guest_entry_changed(vcpu, r, w, level)) {
+			/* Nobody links a page made for a stale entry. */
+			if (created)
+				shadow_zap_page(vcpu->vm, child, invalid);
+			return ERR_PTR(-EAGAIN);
+		}
 		shadow_link_child(vcpu, sptep, child);
 		sp = child;
 	}
@@ -387,6 +426,9 @@ static void shadow_prefetch(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
 	if (r->mode == PAGING_NONE || sp_is_direct(sp) ||
 	    sp->level != PG_LEVEL_4K || sf->walk.level != PG_LEVEL_4K)
 		return;
+	/* shadow_path() links only what the guest maps now: never differs. */
+	if (MINIKVM_BUG_ON(sp->gfn != sf->walk.table_gfn[PG_LEVEL_4K], vcpu->vm))
+		return;
 	/* The window is aligned, so it does not cross the guest table's page. */
 	gpa = sf->walk.pte_gpa[PG_LEVEL_4K] - (gpa_t)(idx - first) * size;
 	hva = mmu_guest_gpa_to_hva(vcpu, gpa, NULL);
@@ -419,8 +461,8 @@ static int map_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
 	sf->level = leaf_level(vcpu, sf);
 	gfn = sf->walk.gfn & ~(TDP_PAGES_PER_LEVEL(sf->level) - 1);
 	sptep = shadow_path(vcpu, &sf->walk, sf->gva, sf->level, invalid);
-	if (!sptep)
-		return -EIO;
+	if (IS_ERR(sptep))
+		return PTR_ERR(sptep) == -EAGAIN ? RET_PF_RETRY : -EIO;
 	if (guest_walk_changed(vcpu, &vcpu->mmu.shadow->regs, &sf->walk))
 		return RET_PF_RETRY;
 
@@ -474,7 +516,7 @@ static void map_mmio(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 	if (!vcpu->mmu.root || vcpu->mmu.root->invalid)
 		goto out;
 	sptep = shadow_path(vcpu, &sf->walk, sf->gva, PG_LEVEL_4K, &invalid);
-	if (!sptep || is_shadow_present_spte(*sptep) ||
+	if (IS_ERR(sptep) || is_shadow_present_spte(*sptep) ||
 	    guest_walk_changed(vcpu, &vcpu->mmu.shadow->regs, &sf->walk))
 		goto out;
 	sp = sptep_to_sp(sptep);
