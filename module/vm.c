@@ -336,9 +336,9 @@ static long minikvm_vm_ioctl_coalesced_mmio(struct minikvm_vm *vm,
 
 /*
  * KVM_SET_NR_MMU_PAGES: the bound on shadow page-table pages, at least 64
- * (KVM's minimum; -EINVAL below).  minikvm's only MMU is the TDP MMU, whose
- * pages KVM does not count against it either: the value is kept (a shadow
- * MMU would honour it) and nothing else changes.
+ * (KVM's minimum; -EINVAL below).  A shadow-paging VM keeps to it from
+ * now on (the oldest pages go); a TDP VM's tables do not count against it,
+ * in KVM either.
  */
 static long minikvm_vm_ioctl_set_nr_mmu_pages(struct minikvm_vm *vm,
 					      unsigned long pages)
@@ -347,6 +347,7 @@ static long minikvm_vm_ioctl_set_nr_mmu_pages(struct minikvm_vm *vm,
 		return -EINVAL;
 	mutex_lock(&vm->slots_lock);
 	vm->nr_mmu_pages = pages;
+	minikvm_mmu_set_nr_mmu_pages(vm, pages);
 	mutex_unlock(&vm->slots_lock);
 	return 0;
 }

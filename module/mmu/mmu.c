@@ -279,6 +279,24 @@ int minikvm_mmu_init(struct minikvm_vm *vm, bool shadow)
 }
 
 /**
+ * minikvm_mmu_set_nr_mmu_pages - KVM_SET_NR_MMU_PAGES.
+ * @vm: the VM.
+ * @pages: the bound on shadow page-table pages.
+ *
+ * As in KVM, the bound is on shadow pages only: the TDP MMU's tables do
+ * not count against it.
+ *
+ * Context: vm->slots_lock held; may sleep.
+ */
+void minikvm_mmu_set_nr_mmu_pages(struct minikvm_vm *vm, unsigned long pages)
+{
+	lockdep_assert_held(&vm->slots_lock);
+
+	if (minikvm_mmu_is_shadow(&vm->mmu))
+		shadow_set_max_pages(vm, pages);
+}
+
+/**
  * minikvm_mmu_zap_all_fast - unmap everything by retiring every root.
  * @vm: the VM.
  *

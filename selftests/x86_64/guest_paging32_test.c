@@ -19,7 +19,7 @@
  *   0x12000  page table: identity [0, 2 MiB) (2-level: [0, 4 MiB))
  *   0x13000  page table of the test pages at TEST_VA
  *   0x20000  data frames DATA(0..15), one 4 KiB page each
- *   0x30000  32 more page tables (the shrinker case)
+ *   0x30000  32 more page tables (the shrinker and page budget cases)
  *   0x5f000  top of the stack
  * Linear: identity below 2 MiB; TEST_VA + n * 4 KiB -> test PTEs; LARGE_VA
  * -> one 4 MiB (2-level) or 2 MiB (PAE) page at physical 0.
@@ -42,6 +42,7 @@
 
 #define P		(1ULL << 0)
 #define W		(1ULL << 1)
+#define U		(1ULL << 2)
 #define A		(1ULL << 5)
 #define D		(1ULL << 6)
 #define PS		(1ULL << 7)
@@ -446,24 +447,50 @@ TEST_F(paging32, nx_and_reserved_bits_fault_with_exact_codes)
 	EXPECT_EQ(PF_RSVD, self->error_code & ~PF_P);
 }
 
-/* Page tables of the shrinker case: PT_MANY(0..31), one mapped page each. */
+/*
+ * Page tables of the shrinker and page budget cases: PT_MANY(0..31), one
+ * mapped page each, linked from directory entries MANY + n * MANY + i
+ * with the permissions many_pde[n]: each permission is another shadow
+ * page role, so n views make n * MANY level-1 shadow pages.
+ */
 #define PT_MANY(i)	(0x30000ULL + (i) * PAGE_SIZE)
 #define MANY		32
+static const uint64_t many_pde[] = { P | W, P, P | W | U };
 
 static uint64_t many_va(FIXTURE_DATA(paging32) *self, unsigned int i)
 {
 	return (uint64_t)(MANY + i) << (self->pae ? 21 : 22);
 }
 
+static void map_many(FIXTURE_DATA(paging32) *self, unsigned int views)
+{
+	unsigned int i, n;
+
+	for (i = 0; i < MANY; i++) {
+		for (n = 0; n < views; n++) {
+			uint64_t pde = PT_MANY(i) | many_pde[n];
+
+			if (self->pae)
+				pte64(self->e, PD_PAE_GPA)[MANY + n * MANY + i] = pde;
+			else
+				pte32(self->e, TOP_GPA)[MANY + n * MANY + i] = pde;
+		}
+		if (self->pae)
+			pte64(self->e, PT_MANY(i))[0] = DATA(i % 16) | P | W;
+		else
+			pte32(self->e, PT_MANY(i))[0] = DATA(i % 16) | P | W;
+	}
+}
+
 static void read_many(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(paging32) *self)
+		      FIXTURE_DATA(paging32) *self, unsigned int views)
 {
 	unsigned int i;
 
-	for (i = 0; i < MANY; i++) {
+	for (i = 0; i < views * MANY; i++) {
 		RUN_STEP(self, op_read, .rbx = many_va(self, i));
 		ASSERT_EQ(-1, self->vector);
-		ASSERT_EQ(0x01010101u * (0x10 + i % 16), self->eax);
+		ASSERT_EQ(0x01010101u * (0x10 + i % MANY % 16), self->eax);
 	}
 }
 
@@ -484,21 +511,11 @@ static void drop_caches(void)
 TEST_F(paging32, shrinker_reclaims_shadow_pages)
 {
 	long before, after, recycled;
-	unsigned int i;
 
 	if (!vm_uses_shadow_paging(self->e->vm) || strcmp(device_module_name(), "minikvm"))
 		SKIP(return, "minikvm's shadow MMU only");
-	for (i = 0; i < MANY; i++) {
-		if (self->pae)
-			pte64(self->e, PD_PAE_GPA)[MANY + i] = PT_MANY(i) | P | W;
-		else
-			pte32(self->e, TOP_GPA)[MANY + i] = PT_MANY(i) | P | W;
-		if (self->pae)
-			pte64(self->e, PT_MANY(i))[0] = DATA(i % 16) | P | W;
-		else
-			pte32(self->e, PT_MANY(i))[0] = DATA(i % 16) | P | W;
-	}
-	read_many(_metadata, self);
+	map_many(self, 1);
+	read_many(_metadata, self, 1);
 	before = vm_get_stat(self->e->vm, "minikvm_shadow_pages");
 	recycled = vm_get_stat(self->e->vm, "mmu_recycled");
 	if (before < 0)
@@ -512,7 +529,38 @@ TEST_F(paging32, shrinker_reclaims_shadow_pages)
 	       vm_get_stat(self->e->vm, "mmu_recycled") - recycled);
 	EXPECT_GT(before - MANY / 2, after);
 	EXPECT_LE(MANY / 2, vm_get_stat(self->e->vm, "mmu_recycled") - recycled);
-	read_many(_metadata, self);
+	read_many(_metadata, self, 1);
+}
+
+/*
+ * KVM_SET_NR_MMU_PAGES below the shadow pages in use zaps the oldest ones
+ * at once, and the VM stays within the budget while the guest refaults
+ * everything it uses.
+ */
+#define VIEWS		ARRAY_SIZE(many_pde)
+#define MIN_MMU_PAGES	64
+
+TEST_F(paging32, nr_mmu_pages_bounds_the_shadow_pages)
+{
+	long before, after;
+
+	if (!vm_uses_shadow_paging(self->e->vm) || strcmp(device_module_name(), "minikvm"))
+		SKIP(return, "minikvm's shadow MMU only");
+	map_many(self, VIEWS);
+	read_many(_metadata, self, VIEWS);
+	before = vm_get_stat(self->e->vm, "minikvm_shadow_pages");
+	if (before < 0)
+		SKIP(return, "no shadow statistics in debugfs");
+	ASSERT_LT(MIN_MMU_PAGES, before);
+
+	ASSERT_EQ(0, __vm_ioctl(self->e->vm, KVM_SET_NR_MMU_PAGES, MIN_MMU_PAGES));
+	after = vm_get_stat(self->e->vm, "minikvm_shadow_pages");
+	TH_LOG("shadow pages: %ld, with a budget of %d: %ld", before,
+	       MIN_MMU_PAGES, after);
+	EXPECT_GE(MIN_MMU_PAGES, after);
+
+	read_many(_metadata, self, VIEWS);
+	EXPECT_GE(MIN_MMU_PAGES, vm_get_stat(self->e->vm, "minikvm_shadow_pages"));
 }
 
 TEST_HARNESS_MAIN
