@@ -295,10 +295,12 @@ static long vm_disable_quirks(struct minikvm_vm *vm,
 
 /*
  * KVM_ENABLE_CAP on the VM: KVM_CAP_X86_USER_SPACE_MSR,
+ * KVM_CAP_X2APIC_API, KVM_CAP_X86_APIC_BUS_CYCLES_NS,
  * KVM_CAP_EXIT_ON_EMULATION_FAILURE, KVM_CAP_MAX_VCPU_ID,
  * KVM_CAP_MSR_PLATFORM_INFO, KVM_CAP_DISABLE_QUIRKS2 and
  * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2.
- * Return: 0, or -EINVAL for flags, another capability or bad arguments.
+ * Return: 0, or -EINVAL for flags, another capability or bad arguments
+ * (-ENXIO for KVM_CAP_X86_APIC_BUS_CYCLES_NS without an irqchip).
  */
 static long minikvm_vm_ioctl_cap(struct minikvm_vm *vm, void __user *argp)
 {
