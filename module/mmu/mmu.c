@@ -469,6 +469,8 @@ int minikvm_mmu_module_init(void)
 	r = minikvm_mmu_stats_module_init();
 	if (r)
 		goto out_shrinker;
+	if (!tdp)
+		pr_info("tdp=N: VMs of the default type use the shadow MMU\n");
 	return 0;
 
 out_shrinker:
