@@ -493,7 +493,11 @@ static int map_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
 	if (is_writable_spte(new) &&
 	    (sf->tdp.slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
 		minikvm_mark_page_dirty_in_slot(sf->tdp.slot, sf->walk.gfn);
-	if (sf->level == PG_LEVEL_4K)
+	/*
+	 * Only around a new leaf: a fault that upgrades a present one (a
+	 * write after a read, dirty logging) finds its neighbours mapped.
+	 */
+	if (sf->level == PG_LEVEL_4K && !is_shadow_present_spte(old))
 		shadow_prefetch(vcpu, sf, sp, idx);
 	return RET_PF_FIXED;
 }
