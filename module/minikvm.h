@@ -242,8 +242,8 @@ struct minikvm_vcpu {
  * @manual_dirty_log_protect: KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags, under
  *	@slots_lock.
  * @nr_mmu_pages: KVM_SET_NR_MMU_PAGES' value, under @slots_lock; 0 until
- *	set.  A limit for shadow page tables only (as in KVM): the TDP MMU
- *	does not count against it, so it is recorded, not enforced.
+ *	set.  A limit for shadow page tables only (as in KVM): the shadow
+ *	MMU's budget; the TDP MMU does not count against it.
  * @bugged: set by MINIKVM_BUG_ON(); every later ioctl fails with -EIO.
  * @msr_filter: KVM_X86_SET_MSR_FILTER's filter, or NULL; RCU-protected.
  * @user_space_msr_mask: which failed guest MSR accesses exit to userspace.

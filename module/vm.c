@@ -295,10 +295,12 @@ static long vm_disable_quirks(struct minikvm_vm *vm,
 
 /*
  * KVM_ENABLE_CAP on the VM: KVM_CAP_X86_USER_SPACE_MSR,
+ * KVM_CAP_X2APIC_API, KVM_CAP_X86_APIC_BUS_CYCLES_NS,
  * KVM_CAP_EXIT_ON_EMULATION_FAILURE, KVM_CAP_MAX_VCPU_ID,
  * KVM_CAP_MSR_PLATFORM_INFO, KVM_CAP_DISABLE_QUIRKS2 and
  * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2.
- * Return: 0, or -EINVAL for flags, another capability or bad arguments.
+ * Return: 0, or -EINVAL for flags, another capability or bad arguments
+ * (-ENXIO for KVM_CAP_X86_APIC_BUS_CYCLES_NS without an irqchip).
  */
 static long minikvm_vm_ioctl_cap(struct minikvm_vm *vm, void __user *argp)
 {
@@ -336,9 +338,9 @@ static long minikvm_vm_ioctl_coalesced_mmio(struct minikvm_vm *vm,
 
 /*
  * KVM_SET_NR_MMU_PAGES: the bound on shadow page-table pages, at least 64
- * (KVM's minimum; -EINVAL below).  minikvm's only MMU is the TDP MMU, whose
- * pages KVM does not count against it either: the value is kept (a shadow
- * MMU would honour it) and nothing else changes.
+ * (KVM's minimum; -EINVAL below).  A shadow-paging VM keeps to it from
+ * now on (the oldest pages go); a TDP VM's tables do not count against it,
+ * in KVM either.
  */
 static long minikvm_vm_ioctl_set_nr_mmu_pages(struct minikvm_vm *vm,
 					      unsigned long pages)
@@ -347,6 +349,7 @@ static long minikvm_vm_ioctl_set_nr_mmu_pages(struct minikvm_vm *vm,
 		return -EINVAL;
 	mutex_lock(&vm->slots_lock);
 	vm->nr_mmu_pages = pages;
+	minikvm_mmu_set_nr_mmu_pages(vm, pages);
 	mutex_unlock(&vm->slots_lock);
 	return 0;
 }

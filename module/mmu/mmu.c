@@ -8,6 +8,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 
 #include "../x86.h"
@@ -22,6 +23,16 @@ static struct kmem_cache *mmu_page_header_cache;
  * afterwards).  Without it every VM uses the shadow MMU.
  */
 bool minikvm_tdp_available;
+
+/*
+ * tdp=N gives KVM_CREATE_VM's default type the shadow MMU as well, on a CPU
+ * that has nested paging: programs written for /dev/kvm (the upstream KVM
+ * selftests) then run on the shadow MMU of the per-VM mode, as stock KVM's
+ * kvm_amd.npt=0 would give them.  Read-only once loaded.
+ */
+static bool tdp = true;
+module_param(tdp, bool, 0444);
+MODULE_PARM_DESC(tdp, "Nested paging (NPT/EPT) for default VMs; N: every VM uses the shadow MMU");
 
 /* ------------------------------------------------------------------ */
 /* Page table pages                                                    */
@@ -250,7 +261,8 @@ void minikvm_mmu_vcpu_destroy(struct minikvm_vcpu *vcpu)
 /**
  * minikvm_mmu_init - the MMU state of a new VM.
  * @vm: the VM.
- * @shadow: use the shadow MMU (also forced without nested paging).
+ * @shadow: use the shadow MMU (also forced without nested paging, or by
+ *	the module parameter tdp=N).
  *
  * Return: 0 or -ENOMEM.
  */
@@ -261,9 +273,27 @@ int minikvm_mmu_init(struct minikvm_vm *vm, bool shadow)
 	spin_lock_init(&vm->mmu.roots_lock);
 	spin_lock_init(&vm->mmu.mn_invalidate_lock);
 	init_waitqueue_head(&vm->mmu.mn_memslots_update_wq);
-	if (shadow || !minikvm_tdp_available)
+	if (shadow || !tdp || !minikvm_tdp_available)
 		return minikvm_mmu_shadow_init(vm);
 	return 0;
+}
+
+/**
+ * minikvm_mmu_set_nr_mmu_pages - KVM_SET_NR_MMU_PAGES.
+ * @vm: the VM.
+ * @pages: the bound on shadow page-table pages.
+ *
+ * As in KVM, the bound is on shadow pages only: the TDP MMU's tables do
+ * not count against it.
+ *
+ * Context: vm->slots_lock held; may sleep.
+ */
+void minikvm_mmu_set_nr_mmu_pages(struct minikvm_vm *vm, unsigned long pages)
+{
+	lockdep_assert_held(&vm->slots_lock);
+
+	if (minikvm_mmu_is_shadow(&vm->mmu))
+		shadow_set_max_pages(vm, pages);
 }
 
 /**
@@ -439,6 +469,8 @@ int minikvm_mmu_module_init(void)
 	r = minikvm_mmu_stats_module_init();
 	if (r)
 		goto out_shrinker;
+	if (!tdp)
+		pr_info("tdp=N: VMs of the default type use the shadow MMU\n");
 	return 0;
 
 out_shrinker:

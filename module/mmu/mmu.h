@@ -153,6 +153,7 @@ int minikvm_mmu_reload(struct minikvm_vcpu *vcpu);
 hpa_t minikvm_mmu_root_hpa(struct minikvm_vcpu *vcpu);
 gfn_t minikvm_mmu_max_gfn(void);
 void minikvm_mmu_zap_all_fast(struct minikvm_vm *vm);
+void minikvm_mmu_set_nr_mmu_pages(struct minikvm_vm *vm, unsigned long pages);
 void minikvm_mmu_memslots_changed(struct minikvm_vm *vm, u64 generation);
 void minikvm_mmu_slot_log_dirty(struct minikvm_vm *vm,
 				const struct minikvm_memslot *slot, bool on,

@@ -97,6 +97,7 @@ enum shadow_stat {
 	SHADOW_STAT_SYNC_WALKS,		/* sync walks from a root */
 	SHADOW_STAT_INVLPG,		/* INVLPGs intercepted */
 	SHADOW_STAT_UNSYNC_ZAPS,	/* unsync pages zapped (a new role) */
+	SHADOW_STAT_PREFETCHED,		/* leaves prefetched on faults */
 	NR_SHADOW_STATS,
 };
 
@@ -273,6 +274,7 @@ union shadow_role shadow_base_role(const struct paging_regs *r);
 int shadow_mmu_reload(struct minikvm_vcpu *vcpu);
 void shadow_vcpu_destroy(struct minikvm_vcpu *vcpu);
 void shadow_zap_all(struct minikvm_vm *vm);
+void shadow_set_max_pages(struct minikvm_vm *vm, unsigned long pages);
 void shadow_mmu_destroy(struct minikvm_vm *vm);
 
 /* guest_walk.c */

@@ -17,6 +17,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/mm.h>
 #include <linux/srcu.h>
 #include <linux/uaccess.h>
 
@@ -70,35 +71,68 @@ static void child_of(const struct paging_regs *r, const struct guest_walk *w,
 }
 
 /*
+ * The highest level of @w whose entry sits in guest memory (the PDPTEs of
+ * PAE paging are the registers loaded at the last CR3 write).
+ */
+static int walk_top_level(const struct paging_regs *r,
+			  const struct guest_walk *w)
+{
+	return r->mode == PAGING_PAE ? 2 : w->root_level;
+}
+
+/*
+ * Is the guest entry of @level that the walk @w used no longer what it
+ * read?  Levels without such an entry (no paging, the PDPTEs, below the
+ * guest's leaf) never change.  Under a spinning lock: no sleeping, so a
+ * read that would fault counts as a change.
+ */
+static bool guest_entry_changed(struct minikvm_vcpu *vcpu,
+				const struct paging_regs *r,
+				const struct guest_walk *w, int level)
+{
+	int size = r->mode == PAGING_32 ? 4 : 8;
+	u64 now = 0;
+	hva_t hva;
+
+	if (r->mode == PAGING_NONE || level > walk_top_level(r, w) ||
+	    level < w->level)
+		return false;
+	hva = mmu_guest_gpa_to_hva(vcpu, w->pte_gpa[level], NULL);
+	if (!hva || copy_from_user_nofault(&now, (void __user *)hva, size))
+		return true;
+	return now != w->pte[level];
+}
+
+/*
  * The guest entries the walk used must still be what they were, now that
- * every table on the way is write-protected.  Under a spinning lock: no
- * sleeping, so a read that would fault counts as a change.
+ * every table on the way is write-protected.
  */
 static bool guest_walk_changed(struct minikvm_vcpu *vcpu,
 			       const struct paging_regs *r,
 			       const struct guest_walk *w)
 {
-	int size = r->mode == PAGING_32 ? 4 : 8;
-	int top = r->mode == PAGING_PAE ? 2 : w->root_level;
 	int level;
 
-	if (r->mode == PAGING_NONE)
-		return false;
-	for (level = top; level >= w->level; level--) {
-		hva_t hva = mmu_guest_gpa_to_hva(vcpu, w->pte_gpa[level], NULL);
-		u64 now = 0;
-
-		if (!hva || copy_from_user_nofault(&now, (void __user *)hva, size))
+	for (level = walk_top_level(r, w); level >= w->level; level--)
+		if (guest_entry_changed(vcpu, r, w, level))
 			return true;
-		if (now != w->pte[level])
-			return true;
-	}
 	return false;
 }
 
 /*
  * Walk down from the root to @target_level (1, or 2 for a 2 MiB leaf),
- * linking shadow pages.  Return: the sptep of the leaf, or NULL.
+ * linking shadow pages.
+ *
+ * A link is made only from a guest entry read again after its table was
+ * write-protected (the table's shadow page exists, and upper-level tables
+ * are never unsync): from then on a guest write to the entry traps and
+ * drops the link.  Linking from the walk's older copy instead could leave
+ * a link to a table the guest has already replaced, which nothing would
+ * drop, and later faults would fill that table's shadow with the new
+ * table's entries.
+ *
+ * Return: the sptep of the leaf; ERR_PTR(-EAGAIN) when a guest entry
+ * changed since the walk (retry the fault), ERR_PTR(-ENOMEM).
  */
 static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
 			gva_t gva, int target_level, struct list_head *invalid)
@@ -127,7 +161,13 @@ static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
 		child_of(r, w, gva, level, &gfn, &role);
 		child = shadow_get_page(vcpu, gfn, role, &created, invalid);
 		if (!child)
-			return NULL;
+			return ERR_PTR(-ENOMEM);
+		if (guest_entry_changed(vcpu, r, w, level)) {
+			/* Nobody links a page made for a stale entry. */
+			if (created)
+				shadow_zap_page(vcpu->vm, child, invalid);
+			return ERR_PTR(-EAGAIN);
+		}
 		shadow_link_child(vcpu, sptep, child);
 		sp = child;
 	}
@@ -255,6 +295,160 @@ static bool leaf_tracked(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
 	return !shadow_try_unsync(vm, gfn);
 }
 
+/*
+ * Prefetch: a fault that installs a 4 KiB leaf in the shadow of a guest
+ * last-level table also installs leaves for the other entries of an
+ * aligned window of that table, when the guest entry is present,
+ * Accessed, without reserved bits, and maps RAM the host maps right now.
+ * Guest memory and host page tables are only read without faulting (no
+ * sleeping under mmu_lock); anything in doubt is skipped, and the guest
+ * then faults on it as before.  A prefetched leaf:
+ *  - starts with the Accessed bit clear, so that aging sees only the
+ *    guest's own use of it (the CPU sets the bit on the first access);
+ *  - is writable only when the guest entry is Dirty and every level
+ *    grants write, the host maps the page writable, the frame is no
+ *    shadowed guest table (those stay read-only: prefetch never makes a
+ *    page unsync) and the memslot is not dirty-logged;
+ *  - is only installed over a spte that is 0 (no leaf, no MMIO spte).
+ */
+#define SHADOW_PREFETCH_WINDOW	8
+
+/*
+ * The host page behind @gfn of @slot if the host maps it right now, as
+ * GUP-fast finds it (no sleeping, nothing faulted in).  mmu_lock is held
+ * for write, so no invalidation can begin until the leaf is installed
+ * (and the rmap lets that invalidation find it); one already under way
+ * over the address, or one finished since the fault sampled @mmu_seq,
+ * means skip.  Return: the page, referenced, or NULL.
+ */
+static struct page *prefetch_host_page(struct minikvm_vm *vm,
+				       unsigned long mmu_seq,
+				       const struct minikvm_memslot *slot,
+				       gfn_t gfn, bool *host_writable)
+{
+	hva_t hva = minikvm_gfn_to_hva_memslot(slot, gfn);
+	struct page *page;
+
+	lockdep_assert_held_write(&vm->mmu.lock);
+
+	if (mmu_invalidate_retry(vm, mmu_seq, hva))
+		return NULL;
+	if (get_user_page_fast_only(hva, FOLL_WRITE, &page)) {
+		*host_writable = !(slot->flags & KVM_MEM_READONLY);
+		return page;
+	}
+	*host_writable = false;
+	if (get_user_page_fast_only(hva, 0, &page))
+		return page;
+	return NULL;
+}
+
+static u64 make_prefetch_leaf(struct minikvm_vm *vm,
+			      const struct minikvm_memslot *slot, gfn_t gfn,
+			      hfn_t pfn, unsigned int access, u64 gpte,
+			      bool host_writable)
+{
+	bool mmu_writable, writable;
+	u64 spte;
+
+	mmu_writable = (access & ACC_WRITE) && host_writable &&
+		       !shadow_gfn_is_tracked(vm, gfn);
+	writable = mmu_writable && (gpte & GPTE_D) &&
+		   !(slot->flags & KVM_MEM_LOG_DIRTY_PAGES);
+
+	spte = SPTE_MMU_PRESENT | _PAGE_PRESENT | ((u64)pfn << PAGE_SHIFT);
+	if (access & ACC_USER)
+		spte |= _PAGE_USER;
+	if (!(access & ACC_EXEC))
+		spte |= _PAGE_NX;
+	if (host_writable)
+		spte |= minikvm_spte.host_writable;
+	if (mmu_writable)
+		spte |= minikvm_spte.mmu_writable;
+	if (writable)
+		spte |= SPTE_WRITABLE | minikvm_spte.dirty;
+	return spte;
+}
+
+/* One neighbour: Return: it was installed. */
+static bool prefetch_one(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
+			 struct minikvm_mmu_page *sp, int idx, u64 gpte)
+{
+	const struct paging_regs *r = &vcpu->mmu.shadow->regs;
+	struct minikvm_vm *vm = vcpu->vm;
+	const struct minikvm_memslot *slot;
+	u64 *sptep = &sp->spt[idx];
+	unsigned int access;
+	bool host_writable;
+	struct page *page;
+	gfn_t gfn;
+
+	if (*sptep || !(gpte & GPTE_P) || !(gpte & GPTE_A) ||
+	    (gpte & paging_rsvd_bits(r, PG_LEVEL_4K, gpte)))
+		return false;
+	gfn = (gpte & (r->mode == PAGING_32 ? GENMASK_ULL(31, 12) :
+					      GENMASK_ULL(51, 12))) >> PAGE_SHIFT;
+	if (gfn > minikvm_mmu_max_gfn())
+		return false;
+	slot = minikvm_gfn_to_memslot(vm, gfn);
+	if (!slot || (slot->flags & MINIKVM_MEMSLOT_INVALID))
+		return false;
+	page = prefetch_host_page(vm, sf->tdp.mmu_seq, slot, gfn, &host_writable);
+	if (!page)
+		return false;
+	access = sp_role(sp).access & paging_gpte_access(r, gpte);
+	sp->gfns[idx] = gfn;
+	WRITE_ONCE(*sptep, make_prefetch_leaf(vm, slot, gfn, page_to_pfn(page),
+					      access, gpte, host_writable));
+	rmap_add(vcpu, sptep, gfn);
+	/* From here on the MMU notifier keeps the leaf and the host in step. */
+	put_page(page);
+	return true;
+}
+
+/*
+ * Prefetch around the 4 KiB leaf at @idx of the indirect last-level
+ * shadow page @sp, just installed by the fault @sf.
+ */
+static void shadow_prefetch(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
+			    struct minikvm_mmu_page *sp, int idx)
+{
+	const struct paging_regs *r = &vcpu->mmu.shadow->regs;
+	int size = r->mode == PAGING_32 ? 4 : 8;
+	int first = idx & ~(SHADOW_PREFETCH_WINDOW - 1);
+	u64 buf[SHADOW_PREFETCH_WINDOW];
+	int i, n = 0;
+	gpa_t gpa;
+	hva_t hva;
+
+	lockdep_assert_held_write(&vcpu->vm->mmu.lock);
+
+	if (r->mode == PAGING_NONE || sp_is_direct(sp) ||
+	    sp->level != PG_LEVEL_4K || sf->walk.level != PG_LEVEL_4K)
+		return;
+	/* shadow_path() links only what the guest maps now: never differs. */
+	if (MINIKVM_BUG_ON(sp->gfn != sf->walk.table_gfn[PG_LEVEL_4K], vcpu->vm))
+		return;
+	/* The window is aligned, so it does not cross the guest table's page. */
+	gpa = sf->walk.pte_gpa[PG_LEVEL_4K] - (gpa_t)(idx - first) * size;
+	hva = mmu_guest_gpa_to_hva(vcpu, gpa, NULL);
+	if (!hva || copy_from_user_nofault(buf, (void __user *)hva,
+					   SHADOW_PREFETCH_WINDOW * size))
+		return;
+	for (i = 0; i < SHADOW_PREFETCH_WINDOW; i++) {
+		u64 gpte = size == 4 ? ((u32 *)buf)[i] : buf[i];
+
+		if (first + i == idx)
+			continue;
+		/* Each rmap_add() may take one descriptor of the vCPU's cache. */
+		if (!vcpu->mmu.shadow->nr_descs)
+			break;
+		n += prefetch_one(vcpu, sf, sp, first + i, gpte);
+	}
+	if (n)
+		shadow_stat_add(vcpu->vm, SHADOW_STAT_PREFETCHED, n);
+}
+
 static int map_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
 		    struct list_head *invalid)
 {
@@ -267,8 +461,8 @@ static int map_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
 	sf->level = leaf_level(vcpu, sf);
 	gfn = sf->walk.gfn & ~(TDP_PAGES_PER_LEVEL(sf->level) - 1);
 	sptep = shadow_path(vcpu, &sf->walk, sf->gva, sf->level, invalid);
-	if (!sptep)
-		return -EIO;
+	if (IS_ERR(sptep))
+		return PTR_ERR(sptep) == -EAGAIN ? RET_PF_RETRY : -EIO;
 	if (guest_walk_changed(vcpu, &vcpu->mmu.shadow->regs, &sf->walk))
 		return RET_PF_RETRY;
 
@@ -299,6 +493,12 @@ static int map_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
 	if (is_writable_spte(new) &&
 	    (sf->tdp.slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
 		minikvm_mark_page_dirty_in_slot(sf->tdp.slot, sf->walk.gfn);
+	/*
+	 * Only around a new leaf: a fault that upgrades a present one (a
+	 * write after a read, dirty logging) finds its neighbours mapped.
+	 */
+	if (sf->level == PG_LEVEL_4K && !is_shadow_present_spte(old))
+		shadow_prefetch(vcpu, sf, sp, idx);
 	return RET_PF_FIXED;
 }
 
@@ -320,7 +520,7 @@ static void map_mmio(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 	if (!vcpu->mmu.root || vcpu->mmu.root->invalid)
 		goto out;
 	sptep = shadow_path(vcpu, &sf->walk, sf->gva, PG_LEVEL_4K, &invalid);
-	if (!sptep || is_shadow_present_spte(*sptep) ||
+	if (IS_ERR(sptep) || is_shadow_present_spte(*sptep) ||
 	    guest_walk_changed(vcpu, &vcpu->mmu.shadow->regs, &sf->walk))
 		goto out;
 	sp = sptep_to_sp(sptep);

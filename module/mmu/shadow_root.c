@@ -364,6 +364,25 @@ void shadow_zap_all(struct minikvm_vm *vm)
 }
 
 /**
+ * shadow_set_max_pages - a new budget of shadow pages (KVM_SET_NR_MMU_PAGES).
+ * @vm: a shadow-paging VM.
+ * @pages: the budget.
+ *
+ * A budget below what is in use zaps the oldest pages now (roots in use
+ * stay); later faults keep the VM within it.
+ */
+void shadow_set_max_pages(struct minikvm_vm *vm, unsigned long pages)
+{
+	LIST_HEAD(invalid);
+
+	write_lock(&vm->mmu.lock);
+	to_shadow(vm)->max_pages = pages;
+	shadow_make_room(vm, &invalid);
+	write_unlock(&vm->mmu.lock);
+	shadow_commit_zap(vm, &invalid);
+}
+
+/**
  * minikvm_mmu_shadow_init - make @vm a shadow-paging VM.
  * @vm: the VM, being created (before any vCPU or memslot).
  *

@@ -75,6 +75,7 @@ static const struct mmu_stat_desc mmu_stat_descs[] = {
 	{ "minikvm_shadow_sync_walks", STAT_SHADOW, SHADOW_STAT_SYNC_WALKS },
 	{ "invlpg", STAT_SHADOW, SHADOW_STAT_INVLPG },
 	{ "minikvm_shadow_unsync_zaps", STAT_SHADOW, SHADOW_STAT_UNSYNC_ZAPS },
+	{ "minikvm_shadow_prefetched", STAT_SHADOW, SHADOW_STAT_PREFETCHED },
 };
 
 /* What a file reads: one counter of one VM. */

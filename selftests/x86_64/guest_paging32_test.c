@@ -19,7 +19,7 @@
  *   0x12000  page table: identity [0, 2 MiB) (2-level: [0, 4 MiB))
  *   0x13000  page table of the test pages at TEST_VA
  *   0x20000  data frames DATA(0..15), one 4 KiB page each
- *   0x30000  32 more page tables (the shrinker case)
+ *   0x30000  32 more page tables (the shrinker and page budget cases)
  *   0x5f000  top of the stack
  * Linear: identity below 2 MiB; TEST_VA + n * 4 KiB -> test PTEs; LARGE_VA
  * -> one 4 MiB (2-level) or 2 MiB (PAE) page at physical 0.
@@ -42,6 +42,7 @@
 
 #define P		(1ULL << 0)
 #define W		(1ULL << 1)
+#define U		(1ULL << 2)
 #define A		(1ULL << 5)
 #define D		(1ULL << 6)
 #define PS		(1ULL << 7)
@@ -352,6 +353,65 @@ TEST_F(paging32, guest_page_table_edits_take_effect)
 	EXPECT_EQ(0x19191919u, self->eax);
 }
 
+/*
+ * Neighbours of a faulting entry in an aligned window of eight, which a
+ * shadow MMU may map ahead of use (minikvm does, for present and
+ * Accessed entries): each must still behave as its own entry says.  On
+ * 2-level paging the window is in the upper half of the 1024-entry table
+ * (the second of its two shadow pages).
+ */
+TEST_F(paging32, neighbours_mapped_ahead_keep_their_own_entries)
+{
+	unsigned int b = self->pae ? 16 : 512 + 16;
+	uint64_t va = TEST_VA + b * PAGE_SIZE;
+	long prefetched;
+
+	set_pte(self, b + 0, DATA(0) | P | W);
+	set_pte(self, b + 1, DATA(1) | P | W | A | D);
+	set_pte(self, b + 2, DATA(2) | P | W | A);
+	set_pte(self, b + 3, DATA(3) | P | A);
+	set_pte(self, b + 4, DATA(4) | P | W);
+	set_pte(self, b + 5, 0);
+	set_pte(self, b + 6, DATA(6) | P | W | A | D);
+	set_pte(self, b + 7, DATA(7) | P | A);
+
+	/* The fault that may prefetch the others. */
+	RUN_STEP(self, op_read, .rbx = va);
+	ASSERT_EQ(-1, self->vector);
+	EXPECT_EQ(0x10101010u, self->eax);
+	RUN_STEP(self, op_write, .rbx = va + PAGE_SIZE, .rcx = 0x21);
+	ASSERT_EQ(-1, self->vector);
+	EXPECT_EQ(0x21u, *(uint32_t *)(self->e->mem + DATA(1)));
+	RUN_STEP(self, op_read, .rbx = va + 2 * PAGE_SIZE);
+	ASSERT_EQ(-1, self->vector);
+	EXPECT_EQ(0x12121212u, self->eax);
+	EXPECT_EQ(A, get_pte(self, b + 2) & (A | D));
+	RUN_STEP(self, op_write, .rbx = va + 2 * PAGE_SIZE, .rcx = 0x22);
+	ASSERT_EQ(-1, self->vector);
+	EXPECT_EQ(A | D, get_pte(self, b + 2) & (A | D));
+	RUN_STEP(self, op_write, .rbx = va + 3 * PAGE_SIZE, .rcx = 0x23);
+	EXPECT_PF(va + 3 * PAGE_SIZE, PF_P | PF_W);
+	EXPECT_EQ(0u, get_pte(self, b + 4) & A);
+	RUN_STEP(self, op_read, .rbx = va + 4 * PAGE_SIZE);
+	ASSERT_EQ(-1, self->vector);
+	EXPECT_EQ(0x14141414u, self->eax);
+	EXPECT_EQ(A, get_pte(self, b + 4) & (A | D));
+	RUN_STEP(self, op_read, .rbx = va + 5 * PAGE_SIZE);
+	EXPECT_PF(va + 5 * PAGE_SIZE, 0);
+	RUN_STEP(self, op_write, .rbx = va + 6 * PAGE_SIZE, .rcx = 0x26);
+	ASSERT_EQ(-1, self->vector);
+	EXPECT_EQ(0x26u, *(uint32_t *)(self->e->mem + DATA(6)));
+	RUN_STEP(self, op_read, .rbx = va + 7 * PAGE_SIZE);
+	ASSERT_EQ(-1, self->vector);
+	EXPECT_EQ(0x17171717u, self->eax);
+
+	/* -1: no such statistic (stock KVM, a TDP VM). */
+	prefetched = vm_get_stat(self->e->vm, "minikvm_shadow_prefetched");
+	TH_LOG("prefetched %ld", prefetched);
+	if (prefetched >= 0)
+		EXPECT_LT(0, prefetched);
+}
+
 /* PAE with EFER.NXE: fetches from an NX page fault; without NXE, bit 63 is reserved. */
 TEST_F(paging32, nx_and_reserved_bits_fault_with_exact_codes)
 {
@@ -387,24 +447,50 @@ TEST_F(paging32, nx_and_reserved_bits_fault_with_exact_codes)
 	EXPECT_EQ(PF_RSVD, self->error_code & ~PF_P);
 }
 
-/* Page tables of the shrinker case: PT_MANY(0..31), one mapped page each. */
+/*
+ * Page tables of the shrinker and page budget cases: PT_MANY(0..31), one
+ * mapped page each, linked from directory entries MANY + n * MANY + i
+ * with the permissions many_pde[n]: each permission is another shadow
+ * page role, so n views make n * MANY level-1 shadow pages.
+ */
 #define PT_MANY(i)	(0x30000ULL + (i) * PAGE_SIZE)
 #define MANY		32
+static const uint64_t many_pde[] = { P | W, P, P | W | U };
 
 static uint64_t many_va(FIXTURE_DATA(paging32) *self, unsigned int i)
 {
 	return (uint64_t)(MANY + i) << (self->pae ? 21 : 22);
 }
 
+static void map_many(FIXTURE_DATA(paging32) *self, unsigned int views)
+{
+	unsigned int i, n;
+
+	for (i = 0; i < MANY; i++) {
+		for (n = 0; n < views; n++) {
+			uint64_t pde = PT_MANY(i) | many_pde[n];
+
+			if (self->pae)
+				pte64(self->e, PD_PAE_GPA)[MANY + n * MANY + i] = pde;
+			else
+				pte32(self->e, TOP_GPA)[MANY + n * MANY + i] = pde;
+		}
+		if (self->pae)
+			pte64(self->e, PT_MANY(i))[0] = DATA(i % 16) | P | W;
+		else
+			pte32(self->e, PT_MANY(i))[0] = DATA(i % 16) | P | W;
+	}
+}
+
 static void read_many(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(paging32) *self)
+		      FIXTURE_DATA(paging32) *self, unsigned int views)
 {
 	unsigned int i;
 
-	for (i = 0; i < MANY; i++) {
+	for (i = 0; i < views * MANY; i++) {
 		RUN_STEP(self, op_read, .rbx = many_va(self, i));
 		ASSERT_EQ(-1, self->vector);
-		ASSERT_EQ(0x01010101u * (0x10 + i % 16), self->eax);
+		ASSERT_EQ(0x01010101u * (0x10 + i % MANY % 16), self->eax);
 	}
 }
 
@@ -425,21 +511,11 @@ static void drop_caches(void)
 TEST_F(paging32, shrinker_reclaims_shadow_pages)
 {
 	long before, after, recycled;
-	unsigned int i;
 
 	if (!vm_uses_shadow_paging(self->e->vm) || strcmp(device_module_name(), "minikvm"))
 		SKIP(return, "minikvm's shadow MMU only");
-	for (i = 0; i < MANY; i++) {
-		if (self->pae)
-			pte64(self->e, PD_PAE_GPA)[MANY + i] = PT_MANY(i) | P | W;
-		else
-			pte32(self->e, TOP_GPA)[MANY + i] = PT_MANY(i) | P | W;
-		if (self->pae)
-			pte64(self->e, PT_MANY(i))[0] = DATA(i % 16) | P | W;
-		else
-			pte32(self->e, PT_MANY(i))[0] = DATA(i % 16) | P | W;
-	}
-	read_many(_metadata, self);
+	map_many(self, 1);
+	read_many(_metadata, self, 1);
 	before = vm_get_stat(self->e->vm, "minikvm_shadow_pages");
 	recycled = vm_get_stat(self->e->vm, "mmu_recycled");
 	if (before < 0)
@@ -453,7 +529,38 @@ TEST_F(paging32, shrinker_reclaims_shadow_pages)
 	       vm_get_stat(self->e->vm, "mmu_recycled") - recycled);
 	EXPECT_GT(before - MANY / 2, after);
 	EXPECT_LE(MANY / 2, vm_get_stat(self->e->vm, "mmu_recycled") - recycled);
-	read_many(_metadata, self);
+	read_many(_metadata, self, 1);
+}
+
+/*
+ * KVM_SET_NR_MMU_PAGES below the shadow pages in use zaps the oldest ones
+ * at once, and the VM stays within the budget while the guest refaults
+ * everything it uses.
+ */
+#define VIEWS		ARRAY_SIZE(many_pde)
+#define MIN_MMU_PAGES	64
+
+TEST_F(paging32, nr_mmu_pages_bounds_the_shadow_pages)
+{
+	long before, after;
+
+	if (!vm_uses_shadow_paging(self->e->vm) || strcmp(device_module_name(), "minikvm"))
+		SKIP(return, "minikvm's shadow MMU only");
+	map_many(self, VIEWS);
+	read_many(_metadata, self, VIEWS);
+	before = vm_get_stat(self->e->vm, "minikvm_shadow_pages");
+	if (before < 0)
+		SKIP(return, "no shadow statistics in debugfs");
+	ASSERT_LT(MIN_MMU_PAGES, before);
+
+	ASSERT_EQ(0, __vm_ioctl(self->e->vm, KVM_SET_NR_MMU_PAGES, MIN_MMU_PAGES));
+	after = vm_get_stat(self->e->vm, "minikvm_shadow_pages");
+	TH_LOG("shadow pages: %ld, with a budget of %d: %ld", before,
+	       MIN_MMU_PAGES, after);
+	EXPECT_GE(MIN_MMU_PAGES, after);
+
+	read_many(_metadata, self, VIEWS);
+	EXPECT_GE(MIN_MMU_PAGES, vm_get_stat(self->e->vm, "minikvm_shadow_pages"));
 }
 
 TEST_HARNESS_MAIN
