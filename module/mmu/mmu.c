@@ -32,7 +32,7 @@ bool minikvm_tdp_available;
  */
 static bool tdp = true;
 module_param(tdp, bool, 0444);
-MODULE_PARM_DESC(tdp, "Nested paging (NPT/EPT) for default VMs; N: every VM uses the shadow MMU");
+MODULE_PARM_DESC(tdp, "Nested paging for default VMs; N: every VM uses the shadow MMU");
 
 /* ------------------------------------------------------------------ */
 /* Page table pages                                                    */

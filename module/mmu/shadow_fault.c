@@ -104,16 +104,16 @@ static bool guest_entry_changed(struct minikvm_vcpu *vcpu,
 }
 
 /*
- * The guest entries the walk used must still be what they were, now that
- * every table on the way is write-protected.
+ * The guest entries of levels @top down to @bottom that the walk used
+ * must still be what they were, now that their tables are write-protected.
  */
-static bool guest_walk_changed(struct minikvm_vcpu *vcpu,
-			       const struct paging_regs *r,
-			       const struct guest_walk *w)
+static bool guest_entries_changed(struct minikvm_vcpu *vcpu,
+				  const struct paging_regs *r,
+				  const struct guest_walk *w, int top, int bottom)
 {
 	int level;
 
-	for (level = walk_top_level(r, w); level >= w->level; level--)
+	for (level = top; level >= bottom; level--)
 		if (guest_entry_changed(vcpu, r, w, level))
 			return true;
 	return false;
@@ -123,13 +123,15 @@ static bool guest_walk_changed(struct minikvm_vcpu *vcpu,
  * Walk down from the root to @target_level (1, or 2 for a 2 MiB leaf),
  * linking shadow pages.
  *
- * A link is made only from a guest entry read again after its table was
- * write-protected (the table's shadow page exists, and upper-level tables
- * are never unsync): from then on a guest write to the entry traps and
- * drops the link.  Linking from the walk's older copy instead could leave
- * a link to a table the guest has already replaced, which nothing would
- * drop, and later faults would fill that table's shadow with the new
- * table's entries.
+ * At each level the walk's guest entry is read again before its link is
+ * followed or made.  Its table is write-protected by then (the shadow
+ * page we are in shadows it, and tables above the last level are never
+ * unsync), so from then on a guest write to the entry traps and drops the
+ * link.  Trusting the walk's older copy instead could link below a table
+ * the guest has already replaced (nothing would ever drop that link), or
+ * follow a link that another vCPU made for the new table while using the
+ * old table's entries below it.  The caller checks the levels from
+ * @target_level down to the guest's leaf.
  *
  * Return: the sptep of the leaf; ERR_PTR(-EAGAIN) when a guest entry
  * changed since the walk (retry the fault), ERR_PTR(-ENOMEM).
@@ -141,6 +143,8 @@ static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
 	struct minikvm_mmu_page *sp = vcpu->mmu.root;
 	int level;
 
+	lockdep_assert_held_write(&vcpu->vm->mmu.lock);
+
 	for (level = sp->level; level > target_level; level--) {
 		bool pae_root = sp_role(sp).pae_root;
 		u64 *sptep = &sp->spt[shadow_index(gva, level, pae_root)];
@@ -149,6 +153,8 @@ static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
 		bool created;
 		gfn_t gfn;
 
+		if (guest_entry_changed(vcpu, r, w, level))
+			return ERR_PTR(-EAGAIN);
 		/* A 2 MiB leaf where a table is wanted now: replace it. */
 		if (is_shadow_present_spte(*sptep) && is_huge_spte(*sptep)) {
 			shadow_drop_spte(vcpu->vm, sptep);
@@ -162,12 +168,6 @@ static u64 *shadow_path(struct minikvm_vcpu *vcpu, const struct guest_walk *w,
 		child = shadow_get_page(vcpu, gfn, role, &created, invalid);
 		if (!child)
 			return ERR_PTR(-ENOMEM);
-		if (guest_entry_changed(vcpu, r, w, level)) {
-			/* Nobody links a page made for a stale entry. */
-			if (created)
-				shadow_zap_page(vcpu->vm, child, invalid);
-			return ERR_PTR(-EAGAIN);
-		}
 		shadow_link_child(vcpu, sptep, child);
 		sp = child;
 	}
@@ -463,7 +463,8 @@ static int map_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
 	sptep = shadow_path(vcpu, &sf->walk, sf->gva, sf->level, invalid);
 	if (IS_ERR(sptep))
 		return PTR_ERR(sptep) == -EAGAIN ? RET_PF_RETRY : -EIO;
-	if (guest_walk_changed(vcpu, &vcpu->mmu.shadow->regs, &sf->walk))
+	if (guest_entries_changed(vcpu, &vcpu->mmu.shadow->regs, &sf->walk,
+				  sf->level, sf->walk.level))
 		return RET_PF_RETRY;
 
 	sp = sptep_to_sp(sptep);
@@ -521,7 +522,8 @@ static void map_mmio(struct minikvm_vcpu *vcpu, struct shadow_fault *sf)
 		goto out;
 	sptep = shadow_path(vcpu, &sf->walk, sf->gva, PG_LEVEL_4K, &invalid);
 	if (IS_ERR(sptep) || is_shadow_present_spte(*sptep) ||
-	    guest_walk_changed(vcpu, &vcpu->mmu.shadow->regs, &sf->walk))
+	    guest_entries_changed(vcpu, &vcpu->mmu.shadow->regs, &sf->walk,
+				  PG_LEVEL_4K, sf->walk.level))
 		goto out;
 	sp = sptep_to_sp(sptep);
 	if (!sp_is_direct(sp))
