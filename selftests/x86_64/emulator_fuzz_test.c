@@ -18,6 +18,12 @@
  *
  * FUZZ_ITERATIONS (default 6000), FUZZ_SECONDS (100) and FUZZ_SEED tune a
  * run; the racing test does a quarter of them.
+ *
+ * minikvm only: stock KVM is no oracle here.  Under these instructions it
+ * WARNs (6.1: KVM_RUN with a PIO/MMIO pending, x86.c; 6.12:
+ * KVM_EMULATOR_BUG_ON), and once, while stock 6.1 ran this test, QEMU TCG
+ * itself (the lane's L0) aborted on an iothread-lock assertion, ending
+ * the lane's whole boot (2026-11-22).
  */
 #include <pthread.h>
 #include <signal.h>
@@ -440,7 +446,13 @@ static double elapsed(uint64_t start)
 #define FUZZ_TIMEOUT	300
 
 FIXTURE(fuzz) {};
-FIXTURE_SETUP(fuzz) {}
+
+FIXTURE_SETUP(fuzz)
+{
+	if (strcmp(device_module_name(), "minikvm"))
+		SKIP(return, "fuzzes minikvm's emulator; stock KVM WARNs under it");
+}
+
 FIXTURE_TEARDOWN(fuzz) {}
 
 TEST_F_TIMEOUT(fuzz, random_instructions_end_cleanly, FUZZ_TIMEOUT)
