@@ -241,9 +241,6 @@ struct minikvm_vcpu {
  *	plain under @slots_lock.
  * @manual_dirty_log_protect: KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags, under
  *	@slots_lock.
- * @nr_mmu_pages: KVM_SET_NR_MMU_PAGES' value, under @slots_lock; 0 until
- *	set.  A limit for shadow page tables only (as in KVM): the shadow
- *	MMU's budget; the TDP MMU does not count against it.
  * @bugged: set by MINIKVM_BUG_ON(); every later ioctl fails with -EIO.
  * @msr_filter: KVM_X86_SET_MSR_FILTER's filter, or NULL; RCU-protected.
  * @user_space_msr_mask: which failed guest MSR accesses exit to userspace.
@@ -282,7 +279,6 @@ struct minikvm_vm {
 	struct srcu_struct srcu;
 	struct minikvm_memslots __rcu *memslots;
 	u64 manual_dirty_log_protect;
-	unsigned long nr_mmu_pages;	/* slots_lock */
 
 	struct minikvm_mmu mmu;
 	bool bugged;

@@ -348,7 +348,6 @@ static long minikvm_vm_ioctl_set_nr_mmu_pages(struct minikvm_vm *vm,
 	if (pages < 64)
 		return -EINVAL;
 	mutex_lock(&vm->slots_lock);
-	vm->nr_mmu_pages = pages;
 	minikvm_mmu_set_nr_mmu_pages(vm, pages);
 	mutex_unlock(&vm->slots_lock);
 	return 0;

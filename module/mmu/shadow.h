@@ -298,6 +298,29 @@ int shadow_emulate_pt_write(struct minikvm_vcpu *vcpu);
 
 /* shadow_sync.c */
 bool shadow_can_unsync(struct minikvm_vm *vm, gfn_t gfn);
+hva_t shadow_gpte_hva(struct minikvm_vm *vm, struct minikvm_mmu_page *sp,
+		      int i, int *size);
+
+/* The frame a guest last-level entry maps. */
+static inline gfn_t shadow_gpte_gfn(const struct paging_regs *r, u64 gpte)
+{
+	u64 mask = r->mode == PAGING_32 ? GENMASK_ULL(31, 12) :
+					  GENMASK_ULL(51, 12);
+
+	return (gpte & mask) >> PAGE_SHIFT;
+}
+
+/*
+ * May a guest last-level entry be shadowed by a leaf: present, Accessed
+ * (a leaf exists only while the guest's A bit is set) and free of
+ * reserved bits?
+ */
+static inline bool shadow_gpte_mappable(const struct paging_regs *r, u64 gpte)
+{
+	return (gpte & GPTE_P) && (gpte & GPTE_A) &&
+	       !(gpte & paging_rsvd_bits(r, PG_LEVEL_4K, gpte));
+}
+
 bool shadow_try_unsync(struct minikvm_vm *vm, gfn_t gfn);
 void shadow_mark_parents_unsync(struct minikvm_vm *vm, u64 *sptep);
 bool shadow_gfn_has_unsync(struct minikvm_vm *vm, gfn_t gfn);

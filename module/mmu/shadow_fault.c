@@ -200,6 +200,29 @@ struct shadow_fault {
 };
 
 /*
+ * A shadow leaf of @pfn with the hardware permissions of @access and the
+ * writable bits the caller decided (spte.h's truth table); no Accessed
+ * bit, 4 KiB.
+ */
+static u64 shadow_leaf_spte(hfn_t pfn, unsigned int access, bool host_writable,
+			    bool mmu_writable, bool writable)
+{
+	u64 spte = SPTE_MMU_PRESENT | _PAGE_PRESENT | ((u64)pfn << PAGE_SHIFT);
+
+	if (access & ACC_USER)
+		spte |= _PAGE_USER;
+	if (!(access & ACC_EXEC))
+		spte |= _PAGE_NX;
+	if (host_writable)
+		spte |= minikvm_spte.host_writable;
+	if (mmu_writable)
+		spte |= minikvm_spte.mmu_writable;
+	if (writable)
+		spte |= SPTE_WRITABLE | minikvm_spte.dirty;
+	return spte;
+}
+
+/*
  * The leaf's hardware permissions.  With CR0.WP clear a supervisor may
  * write a read-only page: the leaf is made writable but supervisor-only,
  * so that a user access faults again and gets the read-only user view
@@ -228,21 +251,11 @@ static u64 make_shadow_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
 	if (f->slot->flags & KVM_MEM_LOG_DIRTY_PAGES)
 		writable &= write;
 
-	spte = SPTE_MMU_PRESENT | _PAGE_PRESENT | minikvm_spte.accessed |
-	       ((u64)f->pfn << PAGE_SHIFT);
+	spte = minikvm_spte.accessed;
 	if (sf->level > PG_LEVEL_4K)
 		spte |= SPTE_HUGE;
-	if (access & ACC_USER)
-		spte |= _PAGE_USER;
-	if (!(access & ACC_EXEC))
-		spte |= _PAGE_NX;
-	if (f->host_writable)
-		spte |= minikvm_spte.host_writable;
-	if (mmu_writable)
-		spte |= minikvm_spte.mmu_writable;
-	if (writable)
-		spte |= SPTE_WRITABLE | minikvm_spte.dirty;
-	return spte;
+	return spte | shadow_leaf_spte(f->pfn, access, f->host_writable,
+				       mmu_writable, writable);
 }
 
 /* Is a guest table shadowed in the 2 MiB range of @gfn? */
@@ -349,25 +362,13 @@ static u64 make_prefetch_leaf(struct minikvm_vm *vm,
 			      bool host_writable)
 {
 	bool mmu_writable, writable;
-	u64 spte;
 
 	mmu_writable = (access & ACC_WRITE) && host_writable &&
 		       !shadow_gfn_is_tracked(vm, gfn);
 	writable = mmu_writable && (gpte & GPTE_D) &&
 		   !(slot->flags & KVM_MEM_LOG_DIRTY_PAGES);
-
-	spte = SPTE_MMU_PRESENT | _PAGE_PRESENT | ((u64)pfn << PAGE_SHIFT);
-	if (access & ACC_USER)
-		spte |= _PAGE_USER;
-	if (!(access & ACC_EXEC))
-		spte |= _PAGE_NX;
-	if (host_writable)
-		spte |= minikvm_spte.host_writable;
-	if (mmu_writable)
-		spte |= minikvm_spte.mmu_writable;
-	if (writable)
-		spte |= SPTE_WRITABLE | minikvm_spte.dirty;
-	return spte;
+	return shadow_leaf_spte(pfn, access, host_writable, mmu_writable,
+				writable);
 }
 
 /* One neighbour: Return: it was installed. */
@@ -383,11 +384,9 @@ static bool prefetch_one(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
 	struct page *page;
 	gfn_t gfn;
 
-	if (*sptep || !(gpte & GPTE_P) || !(gpte & GPTE_A) ||
-	    (gpte & paging_rsvd_bits(r, PG_LEVEL_4K, gpte)))
+	if (*sptep || !shadow_gpte_mappable(r, gpte))
 		return false;
-	gfn = (gpte & (r->mode == PAGING_32 ? GENMASK_ULL(31, 12) :
-					      GENMASK_ULL(51, 12))) >> PAGE_SHIFT;
+	gfn = shadow_gpte_gfn(r, gpte);
 	if (gfn > minikvm_mmu_max_gfn())
 		return false;
 	slot = minikvm_gfn_to_memslot(vm, gfn);
@@ -413,25 +412,17 @@ static bool prefetch_one(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
 static void shadow_prefetch(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
 			    struct minikvm_mmu_page *sp, int idx)
 {
-	const struct paging_regs *r = &vcpu->mmu.shadow->regs;
-	int size = r->mode == PAGING_32 ? 4 : 8;
 	int first = idx & ~(SHADOW_PREFETCH_WINDOW - 1);
 	u64 buf[SHADOW_PREFETCH_WINDOW];
-	int i, n = 0;
-	gpa_t gpa;
+	int i, size, n = 0;
 	hva_t hva;
 
 	lockdep_assert_held_write(&vcpu->vm->mmu.lock);
 
-	if (r->mode == PAGING_NONE || sp_is_direct(sp) ||
-	    sp->level != PG_LEVEL_4K || sf->walk.level != PG_LEVEL_4K)
-		return;
-	/* shadow_path() links only what the guest maps now: never differs. */
-	if (MINIKVM_BUG_ON(sp->gfn != sf->walk.table_gfn[PG_LEVEL_4K], vcpu->vm))
+	if (sp_is_direct(sp) || sp->level != PG_LEVEL_4K)
 		return;
 	/* The window is aligned, so it does not cross the guest table's page. */
-	gpa = sf->walk.pte_gpa[PG_LEVEL_4K] - (gpa_t)(idx - first) * size;
-	hva = mmu_guest_gpa_to_hva(vcpu, gpa, NULL);
+	hva = shadow_gpte_hva(vcpu->vm, sp, first, &size);
 	if (!hva || copy_from_user_nofault(buf, (void __user *)hva,
 					   SHADOW_PREFETCH_WINDOW * size))
 		return;
@@ -469,6 +460,10 @@ static int map_leaf(struct minikvm_vcpu *vcpu, struct shadow_fault *sf,
 
 	sp = sptep_to_sp(sptep);
 	idx = sptep - sp->spt;
+	/* shadow_path() follows links only for what the guest maps now. */
+	if (MINIKVM_BUG_ON(!sp_is_direct(sp) &&
+			   sp->gfn != sf->walk.table_gfn[sp->level], vm))
+		return -EIO;
 	sf->tdp.pfn &= ~(TDP_PAGES_PER_LEVEL(sf->level) - 1);
 	new = make_shadow_leaf(vcpu, sf, leaf_tracked(vcpu, sf, gfn));
 	old = *sptep;

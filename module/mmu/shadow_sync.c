@@ -198,6 +198,29 @@ void shadow_zap_unsync_gfn(struct minikvm_vm *vm, gfn_t gfn,
 /* ------------------------------------------------------------------ */
 /* Syncing                                                             */
 
+/**
+ * shadow_gpte_hva - where the guest entry behind spte @i of @sp lives.
+ * @vm: the VM.
+ * @sp: an indirect level-1 shadow page.
+ * @i: the spte's index; entries @i.. of one aligned window are contiguous.
+ * @size: set to the size of a guest entry (4 with 2-level paging, else 8).
+ *
+ * Return: the host address, or 0 when the table has no usable memslot.
+ */
+hva_t shadow_gpte_hva(struct minikvm_vm *vm, struct minikvm_mmu_page *sp,
+		      int i, int *size)
+{
+	union shadow_role role = sp_role(sp);
+	bool legacy = role.mode == PAGING_32;
+	unsigned int gi = legacy ? role.quadrant * SPTE_ENT_PER_PAGE + i : i;
+	struct minikvm_memslot *slot = minikvm_gfn_to_memslot(vm, sp->gfn);
+
+	*size = legacy ? 4 : 8;
+	if (!slot || (slot->flags & MINIKVM_MEMSLOT_INVALID))
+		return 0;
+	return minikvm_gfn_to_hva_memslot(slot, sp->gfn) + gi * *size;
+}
+
 /*
  * The guest entry behind spte @i of the level-1 page @sp, read without
  * sleeping (mmu_lock is a spinning lock).  Return: 0, or -EFAULT.
@@ -205,27 +228,13 @@ void shadow_zap_unsync_gfn(struct minikvm_vm *vm, gfn_t gfn,
 static int read_gpte(struct minikvm_vm *vm, struct minikvm_mmu_page *sp,
 		     int i, u64 *gpte)
 {
-	union shadow_role role = sp_role(sp);
-	bool legacy = role.mode == PAGING_32;
-	int size = legacy ? 4 : 8;
-	unsigned int gi = legacy ? role.quadrant * SPTE_ENT_PER_PAGE + i : i;
-	struct minikvm_memslot *slot = minikvm_gfn_to_memslot(vm, sp->gfn);
-	hva_t hva;
+	int size;
+	hva_t hva = shadow_gpte_hva(vm, sp, i, &size);
 
 	*gpte = 0;
-	if (!slot || (slot->flags & MINIKVM_MEMSLOT_INVALID))
-		return -EFAULT;
-	hva = minikvm_gfn_to_hva_memslot(slot, sp->gfn) + gi * size;
-	if (copy_from_user_nofault(gpte, (void __user *)hva, size))
+	if (!hva || copy_from_user_nofault(gpte, (void __user *)hva, size))
 		return -EFAULT;
 	return 0;
-}
-
-static gfn_t gpte_gfn(const struct paging_regs *r, u64 gpte)
-{
-	if (r->mode == PAGING_32)
-		return (gpte & GENMASK_ULL(31, 12)) >> PAGE_SHIFT;
-	return (gpte & GENMASK_ULL(51, 12)) >> PAGE_SHIFT;
 }
 
 /*
@@ -247,9 +256,8 @@ static bool spte_matches(const struct paging_regs *r,
 
 	if (!is_shadow_present_spte(spte))
 		return false;
-	if (!(gpte & GPTE_P) || !(gpte & GPTE_A) ||
-	    (gpte & paging_rsvd_bits(r, PG_LEVEL_4K, gpte)) ||
-	    gpte_gfn(r, gpte) != sp->gfns[i])
+	if (!shadow_gpte_mappable(r, gpte) ||
+	    shadow_gpte_gfn(r, gpte) != sp->gfns[i])
 		return false;
 	access = role.access & paging_gpte_access(r, gpte);
 	if ((spte & _PAGE_USER) && !(access & ACC_USER))
